@@ -1,0 +1,60 @@
+"""The audit log: append-only rows holding ids and text snapshots, never foreign keys."""
+
+from django.db import models
+from django.utils import timezone
+
+from audit.querysets import AuditEventQuerySet
+
+
+class AuditEvent(models.Model):
+    class Event(models.TextChoices):
+        USER_CREATED = "user.created"
+        USER_UPDATED = "user.updated"
+        USER_DEACTIVATED = "user.deactivated"
+        USER_REACTIVATED = "user.reactivated"
+        PERMISSION_GRANTED = "permission.granted"
+        PERMISSION_REVOKED = "permission.revoked"
+        TOKEN_ISSUED = "token.issued"
+        TOKEN_ROTATED = "token.rotated"
+        TOKEN_REVOKED = "token.revoked"
+        TOKEN_LEAK_REPORTED = "token.leak_reported"
+        TOKEN_EXPIRY_NOTIFIED = "token.expiry_notified"
+        TOKEN_USED = "token.used"
+        AUTH_FAILED = "auth.failed"
+        ACCESS_DENIED = "access.denied"
+        LOGIN_REFUSED = "login.refused"
+
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    event = models.CharField(max_length=32, choices=Event.choices)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_category = models.CharField(max_length=20, blank=True)
+    token_id = models.BigIntegerField(null=True, blank=True)
+    token_hint = models.CharField(max_length=64, blank=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=16, blank=True)
+    path = models.CharField(max_length=1024, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["token_id", "occurred_at"], name="audit_token_time_idx"),
+            models.Index(fields=["actor_username", "occurred_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_actorid_time_idx"),
+            models.Index(fields=["event", "occurred_at"], name="audit_event_time_idx"),
+            models.Index(fields=["occurred_at"], name="audit_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.event} by {self.actor_username or '-'}"

@@ -1,0 +1,108 @@
+"""The one write path of the audit log (DESIGN rule 14)."""
+
+from typing import Any
+
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from audit.sanitize import capped
+
+
+def _actor_fields(actor: Any) -> dict:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {}
+    return {
+        "actor_id": actor.pk,
+        "actor_username": capped(actor.get_username(), 150),
+        "actor_category": capped(getattr(actor, "category", ""), 20),
+    }
+
+
+def _token_fields(token: Any) -> dict:
+    if token is None:
+        return {}
+    return {"token_id": token.pk, "token_hint": capped(token.hint, 64)}
+
+
+def _target_fields(target: Any) -> dict:
+    if target is None:
+        return {}
+    if isinstance(target, dict):
+        return {
+            "target_type": capped(target.get("type", ""), 100),
+            "target_id": capped(target.get("id", ""), 64),
+            "target_repr": capped(target.get("repr", ""), 200),
+        }
+    return {
+        "target_type": target._meta.label_lower,
+        "target_id": capped(target.pk, 64),
+        "target_repr": capped(str(target), 200),
+    }
+
+
+def _request_fields(request: Any) -> dict:
+    audit = getattr(request, "audit", None) if request is not None else None
+    if audit is None:
+        return {}
+    return {
+        "ip": audit.ip,
+        "user_agent": audit.user_agent,
+        "request_id": audit.request_id,
+        "method": audit.method,
+        "path": audit.path,
+    }
+
+
+def build_event(
+    event: str,
+    *,
+    actor: Any = None,
+    token: Any = None,
+    target: Any = None,
+    request: Any = None,
+    status: int | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """An unsaved event; `record` saves one, the middleware saves a request's in one INSERT."""
+    if event not in AuditEvent.Event.values:
+        raise ValueError(f"Unknown audit event {event!r}.")
+    return AuditEvent(
+        occurred_at=timezone.now(),
+        event=event,
+        status=status,
+        details=details or {},
+        **_actor_fields(actor),
+        **_token_fields(token),
+        **_target_fields(target),
+        **_request_fields(request),
+    )
+
+
+def record(
+    event: str,
+    *,
+    actor: Any = None,
+    token: Any = None,
+    target: Any = None,
+    request: Any = None,
+    status: int | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Write one audit event, in the caller's transaction.
+
+    `actor` is a user (snapshotted: id, username, category), `token` anything with `pk` and
+    `hint`, `target` a model instance or {"type", "id", "repr"}; `request` supplies the request
+    id, address, user agent, method and path.
+    """
+    instance = build_event(
+        event, actor=actor, token=token, target=target, request=request, status=status,
+        details=details,
+    )
+    instance.save(force_insert=True)
+    return instance
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    """Save built events in one INSERT."""
+    if events:
+        AuditEvent.objects.bulk_create(events)

@@ -1,0 +1,17 @@
+"""API error bodies: DRF's, plus a machine-readable `code` for non-field errors."""
+
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
+        detail = response.data.get("detail")
+        if detail is not None and "code" not in response.data:
+            code = exc.get_codes()
+            if isinstance(code, str):
+                response.data["code"] = code
+    return response

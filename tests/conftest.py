@@ -1,0 +1,54 @@
+"""Fixtures shared by every test module: the people and clients of the access matrix."""
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (DATABASE_URL)")
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def person(db):
+    return PersonFactory()
+
+
+@pytest.fixture
+def staff(db):
+    """A staff person with no permissions at all."""
+    return PersonFactory(username="plainstaff", is_staff=True)
+
+
+@pytest.fixture
+def configurator(db):
+    """A staff person in the "User configurators" group, not a superuser."""
+    user = PersonFactory(username="configurator", is_staff=True)
+    user.groups.add(group("User configurators"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return PersonFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def programmatic_user(db):
+    return ProgrammaticUserFactory(username="billing-sync")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client logged in by session as `user` (bypassing the login backend)."""
+    client = APIClient()
+    if user is not None:
+        client.force_login(user, backend="accounts.backends.PersonalOnlyModelBackend")
+    return client
