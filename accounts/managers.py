@@ -5,12 +5,22 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 
 
+def personal_q() -> models.Q:
+    """Active personal users, guardian's anonymous user excluded: every everyday picker's filter.
+
+    Also usable as a foreign key's `limit_choices_to`, so admin widgets, autocompletes and
+    model forms offer exactly what `User.objects.personal()` returns.
+    """
+    return (
+        models.Q(category="personal", is_active=True)
+        & ~models.Q(username=settings.ANONYMOUS_USER_NAME)
+    )
+
+
 class UserQuerySet(models.QuerySet):
     def personal(self):
         """Active personal users: what every everyday user picker offers."""
-        return self.filter(category="personal", is_active=True).exclude(
-            username=settings.ANONYMOUS_USER_NAME
-        )
+        return self.filter(personal_q())
 
     def people(self):
         """Every personal user, active or not (guardian's anonymous user excluded)."""

@@ -33,7 +33,10 @@ class User(AbstractUser):
         verbose_name_plural = "users"
         permissions = [("configure_users", "User configurator: create and change users")]
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("username"), name="accounts_user_username_ci_unique",
+                violation_error_message=exceptions.USERNAME_TAKEN,
+            ),
             models.CheckConstraint(
                 condition=~models.Q(category="programmatic")
                 | (models.Q(is_staff=False) & models.Q(is_superuser=False)),

@@ -1,10 +1,18 @@
-"""API error bodies: DRF's, plus a machine-readable `code` for non-field errors."""
+"""API error bodies: DRF's, plus a machine-readable `code` for non-field errors.
 
+Django's own ValidationError (raised by model validation inside services) becomes a 400 with
+field errors, like a serializer's.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
