@@ -52,3 +52,13 @@ def client_for(user) -> APIClient:
     if user is not None:
         client.force_login(user, backend="accounts.backends.PersonalOnlyModelBackend")
     return client
+
+
+def browser_for(user):
+    """A Django test client (form posts, as a browser sends them) logged in as `user`."""
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user, backend="accounts.backends.PersonalOnlyModelBackend")
+    return client

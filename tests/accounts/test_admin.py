@@ -1,0 +1,163 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from accounts.models import User
+from audit.models import AuditEvent
+from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
+from tests.conftest import browser_for as client_for
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = "/admin/accounts/person/"
+ROBOTS = "/admin/accounts/programmaticuser/"
+
+
+@pytest.fixture
+def callers(configurator, staff, person, programmatic_user, superuser):
+    return {"configurator": configurator, "staff": staff, "person": person,
+            "programmatic": programmatic_user, "superuser": superuser, "anonymous": None}
+
+
+@pytest.mark.parametrize("url", [PEOPLE, ROBOTS, f"{PEOPLE}add/", f"{ROBOTS}add/"])
+@pytest.mark.parametrize("who,status", [("configurator", 200), ("superuser", 200),
+                                        ("staff", 403), ("person", 302),
+                                        ("programmatic", 302), ("anonymous", 302)])
+def test_admin_user_pages_access_matrix(callers, url, who, status):
+    response = client_for(callers[who]).get(url)
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_people_and_programmatic_users_are_listed_apart(configurator):
+    PersonFactory(username="bob")
+    ProgrammaticUserFactory(username="robot")
+    client = client_for(configurator)
+    people = client.get(PEOPLE).context["cl"].result_list
+    robots = client.get(ROBOTS).context["cl"].result_list
+    assert "robot" not in {u.username for u in people}
+    assert "AnonymousUser" not in {u.username for u in people}
+    assert {"bob", "configurator"} <= {u.username for u in people}
+    assert [u.username for u in robots] == ["robot"]
+
+
+def test_the_admin_index_shows_both_entries_to_a_configurator_only(configurator, staff):
+    page = client_for(configurator).get("/admin/").content.decode()
+    assert "Programmatic users" in page and "People" in page
+    page = client_for(staff).get("/admin/").content.decode()
+    assert "Programmatic users" not in page
+
+
+def test_the_add_form_creates_a_programmatic_user_through_the_service(configurator):
+    response = client_for(configurator).post(f"{ROBOTS}add/", {
+        "username": "erp-export", "description": "Exports invoices",
+        "contact_email": "owner@example.com"})
+    assert response.status_code == 302
+    user = User.objects.get(username="erp-export")
+    assert user.category == "programmatic" and not user.has_usable_password()
+    assert AuditEvent.objects.filter(event="user.created", target_id=str(user.pk)).exists()
+
+
+def test_the_add_form_has_no_password_fields(configurator):
+    form = client_for(configurator).get(f"{ROBOTS}add/").context["adminform"].form
+    assert set(form.fields) == {"username", "description", "contact_email", "groups"}
+
+
+def test_the_add_form_requires_a_contact(configurator):
+    response = client_for(configurator).post(f"{ROBOTS}add/", {"username": "erp-export"})
+    assert response.status_code == 200
+    assert "contact_email" in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="erp-export").exists()
+
+
+def test_the_add_form_refuses_a_group_the_configurator_cannot_grant(configurator):
+    response = client_for(configurator).post(f"{ROBOTS}add/", {
+        "username": "erp-export", "contact_email": "o@example.com",
+        "groups": [group("Auditors").pk]})
+    assert response.status_code == 200
+    assert "groups" in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="erp-export").exists()
+
+
+def test_the_change_form_cannot_change_category_or_username(configurator, programmatic_user):
+    form = client_for(configurator).get(
+        f"{ROBOTS}{programmatic_user.pk}/change/").context["adminform"].form
+    assert set(form.fields) == {"description", "contact_email", "groups", "is_active"}
+
+
+def test_deactivating_in_the_admin_goes_through_the_service(configurator, programmatic_user):
+    response = client_for(configurator).post(f"{ROBOTS}{programmatic_user.pk}/change/", {
+        "description": "x", "contact_email": "o@example.com"})
+    assert response.status_code == 302
+    programmatic_user.refresh_from_db()
+    assert programmatic_user.is_active is False
+    assert AuditEvent.objects.filter(event="user.deactivated").count() == 1
+
+
+def _person_form_data(user, **overrides):
+    data = {"username": user.username, "first_name": "", "last_name": "", "email": "",
+            "is_active": "on", "is_staff": "on" if user.is_staff else "",
+            "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_a_configurator_cannot_make_anyone_superuser(configurator):
+    bob = PersonFactory(username="bob")
+    response = client_for(configurator).post(f"{PEOPLE}{bob.pk}/change/",
+                                             _person_form_data(bob, is_superuser="on"))
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert bob.is_superuser is False
+
+
+def test_a_configurator_cannot_grant_itself_a_permission_it_lacks(configurator):
+    perm = Permission.objects.get(codename="view_auditevent")
+    response = client_for(configurator).post(
+        f"{PEOPLE}{configurator.pk}/change/",
+        _person_form_data(configurator, user_permissions=[perm.pk],
+                          groups=[group("User configurators").pk]))
+    assert response.status_code == 200
+    assert "user_permissions" in response.context["adminform"].form.errors
+    assert not configurator.user_permissions.exists()
+
+
+def test_a_configurator_cannot_join_a_group_it_cannot_grant(configurator):
+    response = client_for(configurator).post(
+        f"{PEOPLE}{configurator.pk}/change/",
+        _person_form_data(configurator, groups=[group("User configurators").pk,
+                                                group("Auditors").pk]))
+    assert response.status_code == 200
+    assert "groups" in response.context["adminform"].form.errors
+    assert set(configurator.groups.values_list("name", flat=True)) == {"User configurators"}
+
+
+def test_a_configurator_cannot_change_a_superuser(configurator, superuser):
+    page = client_for(configurator).get(f"{PEOPLE}{superuser.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    response = client_for(configurator).post(f"{PEOPLE}{superuser.pk}/change/",
+                                             _person_form_data(superuser, first_name="Mallory"))
+    assert response.status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.first_name != "Mallory"
+    response = client_for(configurator).post(f"{PEOPLE}{superuser.pk}/password/", {
+        "password1": "Taken-over-123", "password2": "Taken-over-123"})
+    assert response.status_code == 403
+
+
+def test_a_configurator_cannot_put_permissions_it_lacks_into_a_group(configurator):
+    configurator.user_permissions.add(*Permission.objects.filter(
+        codename__in=["add_group", "change_group", "view_group"]))
+    perm = Permission.objects.get(codename="view_auditevent")
+    response = client_for(configurator).post("/admin/auth/group/add/",
+                                             {"name": "Sneaky", "permissions": [perm.pk]})
+    assert response.status_code == 200
+    assert "permissions" in response.context["adminform"].form.errors
+    assert not Group.objects.filter(name="Sneaky").exists()
+
+
+def test_the_hidden_user_admin_serves_nothing_but_autocomplete(configurator, staff):
+    assert client_for(staff).get("/admin/accounts/user/").status_code == 403
+    assert client_for(configurator).get("/admin/accounts/user/").status_code == 302
