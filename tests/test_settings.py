@@ -1,0 +1,50 @@
+"""Settings come from the environment; production refuses to start without its secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {"SECRET_KEY": "8f3Kq-z1Lw9xVb7Ne2Rt5Yu0Io4Pa6Sd3Fg8Hj1Kl5Zx7Cv9Bn2Mq4We6Rt8Yu0", "TOKEN_HASH_KEY": "k" * 40, "ALLOWED_HOSTS": "example.com"}
+
+
+def _manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DEBUG", "SECRET_KEY", "TOKEN_HASH_KEY", "DATABASE_URL"}}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TOKEN_HASH_KEY"])
+def test_production_without_a_secret_stops_with_a_message_naming_it(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = _manage(env, "check")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Configuration error: {missing} is not set.")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name,value", [("DEBUG", "maybe"), ("TOKEN_MAX_LIFETIME_DAYS", "many"),
+                                        ("TRUSTED_PROXY_COUNT", "-1"),
+                                        ("EMAIL_URL", "http://mail"),
+                                        ("DATABASE_URL", "nonsense://x")])
+def test_a_bad_value_names_its_variable(name, value):
+    result = _manage({**PRODUCTION, name: value}, "check")
+    assert result.returncode == 1
+    assert f"Configuration error: {name}" in result.stderr
+
+
+def test_development_runs_with_warnings_instead_of_secrets():
+    result = _manage({"DEBUG": "1"}, "check")
+    assert result.returncode == 0, result.stderr
+    assert "SECRET_KEY is not set: using an insecure development value." in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
