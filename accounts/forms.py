@@ -39,7 +39,8 @@ class NoEscalationMixin:
         added = {permission_name(p) for p in perms if p not in current}
         refused = not_grantable(self.actor, added, target=self._target())
         if refused:
-            raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=", ".join(sorted(refused))))
+            names = ", ".join(sorted(refused))
+            raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=names))
         return perms
 
 
@@ -77,5 +78,6 @@ class GroupForm(forms.ModelForm):
         added = {permission_name(p) for p in perms if p not in current}
         refused = not_grantable(self.actor, added)
         if refused:
-            raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=", ".join(sorted(refused))))
+            names = ", ".join(sorted(refused))
+            raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=names))
         return perms

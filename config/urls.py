@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import health
+from config import health, schema  # noqa: F401  (registers the OpenAPI Bearer scheme)
 
 api_v1 = [
     path("", include("accounts.urls")),

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = {"SECRET_KEY": "8f3Kq-z1Lw9xVb7Ne2Rt5Yu0Io4Pa6Sd3Fg8Hj1Kl5Zx7Cv9Bn2Mq4We6Rt8Yu0", "TOKEN_HASH_KEY": "k" * 40, "ALLOWED_HOSTS": "example.com"}
+PRODUCTION = {"SECRET_KEY": "8f3Kq-z1Lw9xVb7Ne2Rt5Yu0Io4Pa6Sd3Fg8Hj1Kl5Zx7Cv9Bn2Mq4We6Rt8Yu0",
+              "TOKEN_HASH_KEY": "k" * 40, "ALLOWED_HOSTS": "example.com"}
 
 
 def _manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
