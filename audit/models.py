@@ -54,7 +54,51 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_id", "occurred_at"], name="audit_actorid_time_idx"),
             models.Index(fields=["event", "occurred_at"], name="audit_event_time_idx"),
             models.Index(fields=["occurred_at"], name="audit_time_idx"),
+            models.Index(fields=["token_hint"], name="audit_token_hint_idx"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.event} by {self.actor_username or '-'}"
+
+    @property
+    def is_programmatic(self) -> bool:
+        return self.actor_category == "programmatic"
+
+
+class AuditSeal(models.Model):
+    """One link of the hash chain: a batch of events, in id order, sealed after they committed.
+
+    `chain_hash` is the running hash of the last event covered (each event's hash covers its
+    content and the previous event's hash, across seals); `event_digests` lists every event id
+    covered with a short digest of its content, so verification can name the first altered,
+    deleted, inserted or reordered event; `hash` covers this seal's fields and the previous
+    seal's hash.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    sealed_at = models.DateTimeField(default=timezone.now)
+    scheme = models.PositiveSmallIntegerField(default=1)
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    event_digests = models.JSONField(default=list)
+    previous_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        default_permissions = ("view",)
+        constraints = [
+            # Two concurrent sealers that slipped past the lock cannot fork the chain.
+            models.UniqueConstraint(fields=["previous_hash"], name="audit_seal_one_successor"),
+            models.UniqueConstraint(fields=["first_event_id"], name="audit_seal_first_unique"),
+            models.UniqueConstraint(fields=["hash"], name="audit_seal_hash_unique"),
+            models.CheckConstraint(
+                condition=models.Q(last_event_id__gte=models.F("first_event_id")),
+                name="audit_seal_range_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"seal #{self.id}: events {self.first_event_id}–{self.last_event_id}"

@@ -14,7 +14,8 @@ PRODUCTION = {"SECRET_KEY": "8f3Kq-z1Lw9xVb7Ne2Rt5Yu0Io4Pa6Sd3Fg8Hj1Kl5Zx7Cv9Bn2
 
 def _manage(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DEBUG", "SECRET_KEY", "TOKEN_HASH_KEY", "DATABASE_URL"}}
+           if k not in {"DEBUG", "SECRET_KEY", "TOKEN_HASH_KEY", "DATABASE_URL",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(env_overrides)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)

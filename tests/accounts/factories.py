@@ -29,4 +29,9 @@ class ProgrammaticUserFactory(factory.django.DjangoModelFactory):
 
 
 def group(name: str) -> Group:
+    """A default role; put back first if a transactional test's flush removed it."""
+    from accounts.roles import ensure_default_roles
+
+    if not Group.objects.filter(name=name).exists():
+        ensure_default_roles()
     return Group.objects.get(name=name)

@@ -6,7 +6,7 @@ from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, gro
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WRONG = "Please enter the correct username and password for a staff account."
 

@@ -1,0 +1,146 @@
+"""The audit log in the admin: view-only for everyone, superusers included (DESIGN rule 16)."""
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
+from django.urls import path
+from django.utils.html import format_html
+
+from audit.export import export_response
+from audit.models import AuditEvent, AuditSeal
+from audit.verification import verify_log
+
+ADMIN_RECENT_SEALS = 20  # the changelist checks the latest seals; the command checks them all
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ActorKindFilter(admin.SimpleListFilter):
+    title = "actor"
+    parameter_name = "actor_kind"
+
+    def lookups(self, request, model_admin):
+        return [("personal", "person"), ("programmatic", "programmatic"), ("none", "no actor")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(actor_category="")
+        if value in {"personal", "programmatic"}:
+            return queryset.filter(actor_category=value)
+        return queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Fixed classes: listing distinct statuses would scan the whole table."""
+
+    title = "status"
+    parameter_name = "status_class"
+    CLASSES = {"2xx": (200, 300), "3xx": (300, 400), "4xx": (400, 500), "5xx": (500, 600)}
+
+    def lookups(self, request, model_admin):
+        return [(key, key) for key in self.CLASSES] + [
+            ("401", "401 unauthenticated"), ("403", "403 denied"), ("none", "no status"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in self.CLASSES:
+            low, high = self.CLASSES[value]
+            return queryset.filter(status__gte=low, status__lt=high)
+        if value in {"401", "403"}:
+            return queryset.filter(status=int(value))
+        if value == "none":
+            return queryset.filter(status__isnull=True)
+        return queryset
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "occurred_at", "event", "actor_kind", "actor_username", "token_hint",
+                    "target", "ip", "method", "path", "status")
+    list_display_links = ("id",)
+    list_filter = ("event", ActorKindFilter, StatusFilter)
+    date_hierarchy = "occurred_at"
+    search_fields = ("actor_username", "token_hint")
+    search_help_text = "Exact actor username or token hint (e.g. pgu_abcd)."
+    show_full_result_count = False
+    list_per_page = 50
+    fields = ("id", "occurred_at", "event", "actor_id", "actor_username", "actor_category",
+              "token_id", "token_hint", "target_type", "target_id", "target_repr", "ip",
+              "user_agent", "request_id", "method", "path", "status", "details")
+    readonly_fields = fields
+
+    @admin.display(description="kind", ordering="actor_category")
+    def actor_kind(self, obj: AuditEvent) -> str:
+        if obj.actor_category == "programmatic":
+            return format_html('<span class="audit-kind audit-kind-programmatic">{}</span>',
+                               "⚙ programmatic")
+        if obj.actor_category == "personal":
+            return format_html('<span class="audit-kind audit-kind-person">{}</span>',
+                               "👤 person")
+        return "—"
+
+    @admin.display(description="target")
+    def target(self, obj: AuditEvent) -> str:
+        if not obj.target_type:
+            return "—"
+        return f"{obj.target_type} {obj.target_id}: {obj.target_repr}"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact matches, so the search uses the username and hint indexes at any size."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(actor_username=term) | Q(token_hint=term)), False
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [
+            path("export/", export, name="audit_auditevent_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """CSV of exactly what the changelist shows with the same query string."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("Invalid filter.")
+        return export_response(changelist.queryset, "csv")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "integrity": verify_log(recent_seals=ADMIN_RECENT_SEALS),
+            "export_query": request.GET.urlencode(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAdmin):
+    list_display = ("id", "sealed_at", "first_event_id", "last_event_id", "event_count",
+                    "short_hash")
+    date_hierarchy = "sealed_at"
+    show_full_result_count = False
+    exclude = ("event_digests",)
+    readonly_fields = ("id", "sealed_at", "scheme", "first_event_id", "last_event_id",
+                       "event_count", "previous_hash", "chain_hash", "hash")
+
+    @admin.display(description="hash")
+    def short_hash(self, obj: AuditSeal) -> str:
+        return obj.hash[:16] + "…"

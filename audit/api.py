@@ -1,0 +1,53 @@
+"""GET audit-events/ and GET audit-events/export/ (API.md §3). No write method, for anyone."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.views import APIView
+
+from audit import selectors
+from audit.context import note_permission
+from audit.export import export_response
+from audit.permissions import VIEW_PERMISSION, CanViewAuditLog
+from audit.serializers import AuditEventSerializer, AuditExportSerializer, AuditFilterSerializer
+
+
+class ReadOnlyAuditView:
+    """Refuses every write method with 405 before authentication: none exists for anyone."""
+
+    permission_classes = [CanViewAuditLog]
+
+    def initial(self, request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+        note_permission(request, VIEW_PERMISSION)
+
+    def filters(self, serializer_class=AuditFilterSerializer) -> dict:
+        serializer = serializer_class(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+@extend_schema(parameters=[AuditFilterSerializer])
+class AuditEventList(ReadOnlyAuditView, generics.ListAPIView):
+    """Audit events, newest first, cursor-paginated."""
+
+    serializer_class = AuditEventSerializer
+
+    def get_queryset(self):
+        return selectors.audit_events(**self.filters())
+
+
+@extend_schema(
+    parameters=[AuditExportSerializer],
+    responses={200: OpenApiResponse(description="CSV or JSON Lines, streamed.")},
+)
+class AuditEventExport(ReadOnlyAuditView, APIView):
+    """The filtered events as CSV or JSON Lines, streamed in constant memory."""
+
+    def get(self, request):
+        filters = dict(self.filters(AuditExportSerializer))
+        fmt = filters.pop("format")
+        return export_response(selectors.audit_events(**filters), fmt)
