@@ -14,10 +14,6 @@ api_v1 = [
     path("", include("audit.urls")),
 ]
 
-admin.site.site_header = "Programmatic Users"
-admin.site.site_title = "Programmatic Users"
-admin.site.index_title = "Administration"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

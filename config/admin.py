@@ -1,0 +1,41 @@
+"""The admin site: the product's pages first, in the order configurators and auditors need them."""
+
+from django.contrib import admin
+
+PRODUCT_SECTION = "Programmatic access"
+# (app_label, object_name) in the order people look for them.
+PRODUCT_PAGES = [
+    ("accounts", "Person"),
+    ("accounts", "ProgrammaticUser"),
+    ("tokens", "ApiToken"),
+    ("audit", "AuditEvent"),
+    ("audit", "AuditSeal"),
+]
+
+
+class ProductAdminSite(admin.AdminSite):
+    site_header = "Programmatic Users"
+    site_title = "Programmatic Users"
+    index_title = "Administration"
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if app_label is not None:
+            return apps
+        order = {key: index for index, key in enumerate(PRODUCT_PAGES)}
+        product = []
+        for app in apps:
+            keep = []
+            for model in app["models"]:
+                key = (app["app_label"], model["object_name"])
+                (product if key in order else keep).append(model)
+                if key in order:
+                    model["_order"] = order[key]
+            app["models"] = keep
+        product.sort(key=lambda model: model.pop("_order"))
+        rest = [app for app in apps if app["models"]]
+        if not product:
+            return rest
+        section = {"name": PRODUCT_SECTION, "app_label": "product", "app_url": "",
+                   "has_module_perms": True, "models": product}
+        return [section, *rest]
