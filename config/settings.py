@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "permissions",
     "projects",
     "tokens",
+    "demo",
 ]
 
 MIDDLEWARE = [
