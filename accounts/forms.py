@@ -10,6 +10,17 @@ PERMISSIONS_REFUSED = "You can only grant permissions you hold yourself: {names}
 GROUPS_REFUSED = "You can only add a user to groups whose permissions you hold yourself: {names}."
 
 
+def check_new_permissions(actor, chosen, current, *, target=None) -> None:
+    """Refuse the form if `actor` may not give the permissions `chosen` adds to `current`."""
+    if actor is None:
+        return
+    current = set(current)
+    added = {permission_name(p) for p in chosen if p not in current}
+    refused = not_grantable(actor, added, target=target)
+    if refused:
+        raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=", ".join(sorted(refused))))
+
+
 class NoEscalationMixin:
     """Checks that the admin user (`self.actor`) may hand out the chosen groups and permissions."""
 
@@ -33,14 +44,8 @@ class NoEscalationMixin:
 
     def clean_user_permissions(self):
         perms = self.cleaned_data.get("user_permissions") or Permission.objects.none()
-        if self.actor is None:
-            return perms
-        current = set(self.instance.user_permissions.all()) if self.instance.pk else set()
-        added = {permission_name(p) for p in perms if p not in current}
-        refused = not_grantable(self.actor, added, target=self._target())
-        if refused:
-            names = ", ".join(sorted(refused))
-            raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=names))
+        current = self.instance.user_permissions.all() if self.instance.pk else []
+        check_new_permissions(self.actor, perms, current, target=self._target())
         return perms
 
 
@@ -72,12 +77,6 @@ class GroupForm(forms.ModelForm):
 
     def clean_permissions(self):
         perms = self.cleaned_data.get("permissions") or Permission.objects.none()
-        if self.actor is None:
-            return perms
-        current = set(self.instance.permissions.all()) if self.instance.pk else set()
-        added = {permission_name(p) for p in perms if p not in current}
-        refused = not_grantable(self.actor, added)
-        if refused:
-            names = ", ".join(sorted(refused))
-            raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=names))
+        current = self.instance.permissions.all() if self.instance.pk else []
+        check_new_permissions(self.actor, perms, current)
         return perms
