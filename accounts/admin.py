@@ -137,7 +137,7 @@ class UserPickerAdmin(admin.ModelAdmin):
     ordering = ("username",)
 
     def get_queryset(self, request):
-        return User.objects.personal()
+        return User.objects.personal().order_by("username")
 
     def has_module_permission(self, request):
         return False

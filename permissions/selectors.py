@@ -1,0 +1,205 @@
+"""Reads of permissions: what a user may do, checked in the database with a fixed number of
+statements whatever the size of the data.
+
+Model-wide permissions are read once per user object (one statement, direct and group grants
+together) and kept on that object; the user object lives for one request, so a grant or a
+revocation applies to the next request.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db import models
+from django.db.models import F, Subquery
+
+from permissions.expressions import AmongIds
+from permissions.registry import PermissionTables, protected_models, tables_for
+
+_MODEL_PERMS_CACHE = "_permissions_model_perms"
+DIRECT = "direct"
+
+
+def is_active_user(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def permission_name(model: type[models.Model] | models.Model, action: str) -> str:
+    """The name "app_label.<action>_<model>", e.g. permission_name(Project, "view")."""
+    opts = model._meta
+    return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+def model_permissions(user) -> frozenset[str]:
+    """Every model-wide permission of `user`, direct or through its groups (one statement)."""
+    if not is_active_user(user):
+        return frozenset()
+    cached = getattr(user, _MODEL_PERMS_CACHE, None)
+    if cached is None:
+        if user.is_superuser:
+            rows = Permission.objects.values_list("content_type__app_label", "codename")
+        else:
+            fields = ("content_type__app_label", "codename")
+            direct = Permission.objects.filter(user=user).order_by().values_list(*fields)
+            via_groups = Permission.objects.filter(group__user=user).order_by().values_list(
+                *fields
+            )
+            rows = direct.union(via_groups)
+        cached = frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
+        setattr(user, _MODEL_PERMS_CACHE, cached)
+    return cached
+
+
+def has_model_permission(user, permission: str) -> bool:
+    """`user` holds `permission` ("app_label.codename") organisation-wide."""
+    if not is_active_user(user):
+        return False
+    return user.is_superuser or permission in model_permissions(user)
+
+
+def _memberships(user) -> models.QuerySet:
+    return get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
+
+
+def object_permissions(user, obj: models.Model) -> frozenset[str]:
+    """Codenames `user` holds on `obj` itself, directly or through a group (one statement)."""
+    tables = tables_for(obj)
+    if tables is None or not is_active_user(user):
+        return frozenset()
+    direct = tables.user_table.objects.filter(user_id=user.pk, content_object=obj)
+    via_groups = tables.group_table.objects.filter(group_id__in=_memberships(user),
+                                                   content_object=obj)
+    rows = direct.values_list("permission__codename").union(
+        via_groups.values_list("permission__codename")
+    )
+    return frozenset(codename for (codename,) in rows)
+
+
+def _permission_id(model: type[models.Model], codename: str) -> Subquery:
+    """The permission's id as a scalar subquery: the planner evaluates it once, then looks up
+    (holder, permission) in the tables' unique index, reading only the object ids."""
+    opts = model._meta
+    found = Permission.objects.filter(
+        content_type__app_label=opts.app_label, content_type__model=opts.model_name,
+        codename=codename,
+    )
+    return Subquery(found.order_by().values("id")[:1])
+
+
+def permitted_ids(tables: PermissionTables, user, codename: str) -> models.QuerySet:
+    """A subquery of the ids of objects on which `user` holds `codename` (user or group grant)."""
+    permission_id = _permission_id(tables.model, codename)
+    direct = tables.user_table.objects.filter(user_id=user.pk, permission_id=permission_id)
+    via_groups = tables.group_table.objects.filter(group_id__in=_memberships(user),
+                                                   permission_id=permission_id)
+    return direct.values("content_object_id").union(via_groups.values("content_object_id"))
+
+
+def permitted(queryset: models.QuerySet, user, action: str = "view") -> models.QuerySet:
+    """`queryset` narrowed in the database to the objects on which `user` may do `action`.
+
+    Model-wide permission (organisation level) or superuser: no narrowing. Inactive or
+    anonymous: nothing. Otherwise the objects granted to the user or to one of its groups.
+    """
+    model = queryset.model
+    if not is_active_user(user):
+        return queryset.none()
+    if has_model_permission(user, permission_name(model, action)):
+        return queryset
+    tables = tables_for(model)
+    if tables is None:
+        return queryset.none()
+    codename = f"{action}_{model._meta.model_name}"
+    return queryset.filter(AmongIds(F("pk"), Subquery(permitted_ids(tables, user, codename))))
+
+
+@dataclass
+class Grants:
+    """What a user holds, with where each came from ("direct" or a group's name).
+
+    `global_perms`: {"app_label.codename": [sources]};
+    `objects`: {"app_label.model": {pk: {codename: [sources]}}}.
+    """
+
+    is_superuser: bool = False
+    global_perms: dict[str, list[str]] = field(default_factory=dict)
+    objects: dict[str, dict[int, dict[str, list[str]]]] = field(default_factory=dict)
+
+
+def _add(target: dict, key, source: str) -> None:
+    sources = target.setdefault(key, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def stored_grants(user) -> Grants:
+    """Every grant stored for `user`, model-wide and per object, with its source."""
+    grants = Grants(is_superuser=user.is_superuser)
+    fields = ("content_type__app_label", "codename")
+    for app_label, codename in Permission.objects.filter(user=user).values_list(*fields):
+        _add(grants.global_perms, f"{app_label}.{codename}", DIRECT)
+    via_groups = Permission.objects.filter(group__user=user).values_list(*fields, "group__name")
+    for app_label, codename, group_name in via_groups:
+        _add(grants.global_perms, f"{app_label}.{codename}", group_name)
+    for label, tables in protected_models().items():
+        found: dict[int, dict[str, list[str]]] = {}
+        rows = tables.user_table.objects.filter(user_id=user.pk).values_list(
+            "content_object_id", "permission__codename"
+        )
+        for pk, codename in rows:
+            _add(found.setdefault(pk, {}), codename, DIRECT)
+        rows = tables.group_table.objects.filter(group_id__in=_memberships(user)).values_list(
+            "content_object_id", "permission__codename", "group__name"
+        )
+        for pk, codename, group_name in rows:
+            _add(found.setdefault(pk, {}), codename, group_name)
+        if found:
+            grants.objects[label] = found
+    return grants
+
+
+def effective_permissions(user) -> Grants:
+    """What `user` may use now: its stored grants, all permissions for a superuser, nothing
+    for an inactive user."""
+    if not is_active_user(user):
+        return Grants()
+    grants = stored_grants(user)
+    if user.is_superuser:
+        for name in model_permissions(user):
+            _add(grants.global_perms, name, "superuser")
+    return grants
+
+
+def my_permissions(user) -> dict:
+    """The `GET me/permissions/` body: {"global": [...], "objects": {type: {pk: [...]}}}."""
+    grants = effective_permissions(user)
+    return {
+        "global": sorted(grants.global_perms),
+        "objects": {
+            label: {str(pk): sorted(perms) for pk, perms in sorted(by_pk.items())}
+            for label, by_pk in sorted(grants.objects.items())
+        },
+    }
+
+
+def grant_list(user) -> list[dict]:
+    """Every stored grant of `user` as the API lists it: {"permission", "object", "group"}
+    (`group` null: held directly, so revocable on the user; else the role it comes from)."""
+    grants = stored_grants(user)
+    rows = []
+    for name, sources in sorted(grants.global_perms.items()):
+        for source in sources:
+            group = None if source == DIRECT else source
+            rows.append({"permission": name, "object": None, "group": group})
+    for label, by_pk in sorted(grants.objects.items()):
+        tables = protected_models()[label]
+        found = tables.model._default_manager.in_bulk(list(by_pk))
+        app_label = tables.model._meta.app_label
+        for pk, perms in sorted(by_pk.items()):
+            ref = {"type": label, "id": pk, "repr": str(found.get(pk, ""))[:200]}
+            for codename, sources in sorted(perms.items()):
+                for source in sources:
+                    group = None if source == DIRECT else source
+                    rows.append({"permission": f"{app_label}.{codename}", "object": ref,
+                                 "group": group})
+    return rows

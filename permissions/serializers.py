@@ -1,0 +1,67 @@
+"""Shapes of grants in the API (API.md §3: programmatic-users/{id}/permissions/)."""
+
+from rest_framework import serializers
+
+from permissions import exceptions
+from permissions.lookups import PERMISSION_RE, find_object, find_permission
+
+
+class ObjectRefSerializer(serializers.Serializer):
+    type = serializers.CharField(max_length=100)
+    id = serializers.IntegerField(min_value=1)
+
+
+class GrantSerializer(serializers.Serializer):
+    """{"permission": "app_label.codename", "object": {"type": "app_label.model", "id": 12}?}
+
+    Validated data: {"permission": str, "obj": the object (viewable by the caller) or None}.
+    """
+
+    permission = serializers.CharField(max_length=255, trim_whitespace=False)
+    object = ObjectRefSerializer(required=False, allow_null=True)
+
+    def validate_permission(self, value: str) -> str:
+        if not PERMISSION_RE.fullmatch(value):
+            raise serializers.ValidationError(exceptions.BAD_PERMISSION_FORMAT)
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        ref = attrs.get("object")
+        obj = None
+        if ref is not None:
+            obj = find_object(ref["type"], ref["id"], actor=self.context["request"].user)
+        find_permission(attrs["permission"], obj=obj)
+        return {"permission": attrs["permission"], "obj": obj}
+
+
+class ObjectOutSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+    repr = serializers.CharField()
+
+
+class GrantOutSerializer(serializers.Serializer):
+    """One grant: `group` is null when held directly (revocable here), else the role's name."""
+
+    permission = serializers.CharField()
+    object = ObjectOutSerializer(allow_null=True)
+    group = serializers.CharField(allow_null=True)
+
+
+class GrantListSerializer(serializers.Serializer):
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = GrantOutSerializer(many=True)
+
+
+class MyPermissionsSerializer(serializers.Serializer):
+    global_ = serializers.ListField(child=serializers.CharField())
+    objects = serializers.DictField(
+        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        help_text='{"app_label.model": {"<pk>": ["codename", ...]}}',
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["global"] = fields.pop("global_")
+        return fields

@@ -1,0 +1,41 @@
+"""Shapes of projects and invoices in the API (API.md §3)."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+from audit.context import note_permission
+from permissions.selectors import permission_name, permitted
+from projects import exceptions
+from projects.models import Invoice, Project
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.personal(), allow_null=True, required=False,
+        error_messages={"does_not_exist": exceptions.NOT_A_PERSON},
+    )
+
+    class Meta:
+        model = Project
+        fields = ["id", "code", "name", "client", "manager", "status", "budget", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"budget": {"min_value": 0}}
+
+
+class ViewableProjectField(serializers.PrimaryKeyRelatedField):
+    """A project the caller may view; any other id gets the same answer as a missing one."""
+
+    def get_queryset(self):
+        request = self.context["request"]
+        note_permission(request, permission_name(Project, "view"))
+        return permitted(Project.objects.all(), request.user, "view")
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    project = ViewableProjectField()
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "project", "number", "amount", "currency", "issued_on", "status"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"amount": {"min_value": 0}}

@@ -1,0 +1,51 @@
+"""Every permission a request checks is noted for its audit event (token.used)."""
+
+import pytest
+
+from audit.context import RequestAudit
+from tests.conftest import client_for
+from tests.projects.conftest import fresh_client
+from tests.projects.factories import ProjectFactory, give_model_perms, give_object_perms
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def noted(monkeypatch):
+    seen: list[str] = []
+    original = RequestAudit.note_permission
+
+    def note(self, codename):
+        seen.append(codename)
+        original(self, codename)
+
+    monkeypatch.setattr(RequestAudit, "note_permission", note)
+    return seen
+
+
+def test_list_and_detail_note_the_view_permission(programmatic_user, noted):
+    project = ProjectFactory()
+    give_object_perms(programmatic_user, project, "view_project")
+    client = fresh_client(programmatic_user)
+    client.get("/api/v1/projects/")
+    assert set(noted) == {"projects.view_project"}
+    noted.clear()
+    client.patch(f"/api/v1/projects/{project.pk}/", {"name": "x"})
+    assert set(noted) == {"projects.view_project", "projects.change_project"}
+
+
+def test_creating_an_invoice_notes_add_invoice_and_view_project(programmatic_user, noted):
+    project = ProjectFactory()
+    give_model_perms(programmatic_user, "projects.add_invoice")
+    give_object_perms(programmatic_user, project, "view_project")
+    response = fresh_client(programmatic_user).post("/api/v1/invoices/", {
+        "project": project.pk, "number": "N-1", "amount": "1", "currency": "EUR",
+        "issued_on": "2025-01-01",
+    })
+    assert response.status_code == 201
+    assert set(noted) == {"projects.add_invoice", "projects.view_project"}
+
+
+def test_the_grant_endpoint_notes_configure_users(configurator, programmatic_user, noted):
+    client_for(configurator).get(f"/api/v1/programmatic-users/{programmatic_user.pk}/permissions/")
+    assert noted == ["accounts.configure_users"]

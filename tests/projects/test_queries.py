@@ -1,0 +1,114 @@
+"""SQL per request stays fixed whatever the data (DESIGN "Performance targets").
+
+Budget beyond authentication: a list page = 2 statements (the caller's model permissions, then
+the page with the permitted ids as a subquery); a detail GET = 2 (permissions, the object).
+`fresh_client` reads the user once per request, like the token authentication's one SELECT;
+a session costs two (session, user).
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from permissions.selectors import permitted
+from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory
+from tests.conftest import ON_POSTGRES, client_for
+from tests.projects.conftest import fresh_client
+from tests.projects.factories import (
+    InvoiceFactory,
+    ProjectFactory,
+    give_model_perms,
+    give_object_perms,
+)
+
+pytestmark = pytest.mark.django_db
+
+AUTH_BY_TOKEN = 1
+AUTH_BY_SESSION = 2
+
+
+@pytest.fixture
+def crowded(db):
+    """250 projects with an invoice each; the integration holds 130 through object grants and
+    130 through its group (overlapping), and other users hold grants too."""
+    projects = [InvoiceFactory().project for _ in range(250)]
+    integration = ProgrammaticUserFactory(username="bulk-sync")
+    person = PersonFactory(username="analyst")
+    role = Group.objects.create(name="Analysts")
+    integration.groups.add(role)
+    person.groups.add(role)
+    noise = PersonFactory(username="noise")
+    for project in projects[:130]:
+        give_object_perms(integration, project, "view_project", "change_project")
+        give_object_perms(noise, project, "view_project")
+    for project in projects[120:]:
+        give_object_perms(role, project, "view_project")
+    for project in projects[:50]:
+        for invoice in project.invoices.all():
+            give_object_perms(integration, invoice, "view_invoice")
+            give_object_perms(role, invoice, "view_invoice")
+    return integration, person, projects
+
+
+@pytest.mark.parametrize("page_size", [1, 50, 200])
+def test_a_list_page_costs_two_statements_beyond_authentication(
+    crowded, page_size, django_assert_max_num_queries
+):
+    integration, _, _ = crowded
+    client = fresh_client(integration)
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        response = client.get(f"/api/v1/projects/?page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        second = client.get(response.json()["next"])
+    assert second.status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [1, 50, 200])
+def test_a_session_list_page_costs_the_same_beyond_the_session(
+    crowded, page_size, django_assert_max_num_queries
+):
+    _, person, _ = crowded
+    client = client_for(person)
+    with django_assert_max_num_queries(AUTH_BY_SESSION + 2):
+        response = client.get(f"/api/v1/projects/?page_size={page_size}&search=Project")
+    assert len(response.json()["results"]) == min(page_size, 130)
+
+
+def test_an_invoice_list_page_costs_two_statements(crowded, django_assert_max_num_queries):
+    integration, _, _ = crowded
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        response = fresh_client(integration).get("/api/v1/invoices/?page_size=200")
+    assert len(response.json()["results"]) == 50
+
+
+@pytest.mark.parametrize("index", [0, 125, 249])
+def test_a_detail_get_costs_two_statements(crowded, index, django_assert_max_num_queries):
+    integration, _, projects = crowded
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        response = fresh_client(integration).get(f"/api/v1/projects/{projects[index].pk}/")
+    assert response.status_code == 200
+
+
+def test_an_organisation_wide_reader_costs_the_same(crowded, django_assert_max_num_queries):
+    reader = ProgrammaticUserFactory(username="org-reader")
+    give_model_perms(reader, "projects.view_project")
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        response = fresh_client(reader).get("/api/v1/projects/?page_size=200")
+    assert len(response.json()["results"]) == 200
+
+
+def test_a_superuser_list_costs_one_statement(db, django_assert_max_num_queries):
+    root = PersonFactory(username="root", is_superuser=True, is_staff=True)
+    ProjectFactory.create_batch(3)
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 1):
+        response = fresh_client(root).get("/api/v1/projects/")
+    assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's plan shape")
+def test_on_postgresql_the_permitted_ids_are_one_array_probed_through_the_primary_key(crowded):
+    from projects.models import Project
+
+    integration, _, _ = crowded
+    sql = str(permitted(Project.objects.all(), integration).query)
+    assert '"projects_project"."id" = ANY(ARRAY(' in sql
