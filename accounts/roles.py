@@ -12,7 +12,7 @@ AUDITORS = "Auditors"
 
 DEFAULT_ROLES: dict[str, list[str]] = {
     USER_CONFIGURATORS: ["accounts.configure_users"],
-    TOKEN_CONFIGURATORS: ["tokens.issue_token"],
+    TOKEN_CONFIGURATORS: ["tokens.issue_token", "tokens.view_apitoken"],
     AUDITORS: ["audit.view_auditevent", "tokens.view_apitoken"],
 }
 

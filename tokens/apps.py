@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TokensConfig(AppConfig):
     name = "tokens"
     verbose_name = "API tokens"
+
+    def ready(self):
+        from accounts import hooks as account_hooks
+        from tokens import hooks
+
+        account_hooks.on_deactivation(hooks.revoke_tokens_on_deactivation)
+        account_hooks.set_initial_token_issuer(hooks.issue_initial_token)

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from tokens import api
+
+router = SimpleRouter()
+router.register("tokens", api.ApiTokenViewSet, basename="token")
+
+urlpatterns = [
+    path("tokens/revoke-leaked/", api.LeakReportView.as_view(), name="token-revoke-leaked"),
+    path("programmatic-users/<int:user_id>/tokens/", api.ProgrammaticUserTokensView.as_view(),
+         name="programmatic-user-tokens"),
+    path("me/", api.MeView.as_view(), name="me"),
+    path("me/token/rotate/", api.SelfRotateView.as_view(), name="me-token-rotate"),
+    *router.urls,
+]

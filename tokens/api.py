@@ -1,0 +1,166 @@
+"""Token endpoints (API.md §3). Views validate, call one service, serialize the result."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from permissions.permissions import IsActiveUser
+from tokens import services
+from tokens.exceptions import SESSION_SELF_ROTATE
+from tokens.models import ApiToken
+from tokens.permissions import CanIssueTokens, CanViewTokens, for_method
+from tokens.serializers import (
+    ApiTokenSerializer,
+    IssuedTokenSerializer,
+    LeakReportReceivedSerializer,
+    LeakReportSerializer,
+    MeSerializer,
+    TokenIssueSerializer,
+    TokenRevokeSerializer,
+    TokenRotateSerializer,
+)
+from tokens.throttles import LeakReportThrottle
+
+NO_STORE = {"Cache-Control": "no-store"}
+LEAK_RECEIVED = {"detail": "Thank you. If this was a valid token, it no longer works."}
+BAD_USER_FILTER = "Give a user id (a whole number)."
+BAD_STATUS_FILTER = "Give one of: {choices}."
+
+
+def issued_response(issued: services.IssuedToken, context: dict) -> Response:
+    body = IssuedTokenSerializer(issued, context=context).data
+    return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+def _tokens():
+    return ApiToken.objects.select_related("user", "replaced_by")
+
+
+class ProgrammaticUserTokensView(generics.ListCreateAPIView):
+    """A user's tokens (GET, needs tokens.view_apitoken); issue one (POST, tokens.issue_token)."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_permissions(self):
+        return [for_method(self.request)()]
+
+    def get_user(self) -> User:
+        return get_object_or_404(User.objects.exclude(username__iexact="AnonymousUser"),
+                                 pk=self.kwargs["user_id"])
+
+    def get_queryset(self):
+        return _tokens().filter(user=self.get_user())
+
+    @extend_schema(request=TokenIssueSerializer, responses={201: IssuedTokenSerializer})
+    def post(self, request, user_id: int):
+        user = self.get_user()
+        serializer = TokenIssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issued = services.token_issue(actor=request.user, user=user, request=request,
+                                      **serializer.validated_data)
+        return issued_response(issued, self.get_serializer_context())
+
+
+class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every token (never its plaintext or digest); revoke and rotate."""
+
+    serializer_class = ApiTokenSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_permissions(self):
+        if self.action in {"revoke", "rotate"}:
+            return [CanIssueTokens()]
+        return [CanViewTokens()]
+
+    def get_queryset(self):
+        queryset = _tokens()
+        if self.action != "list":
+            return queryset
+        params = self.request.query_params
+        user = params.get("user")
+        if user is not None:
+            if not user.isdigit():
+                raise ValidationError({"user": [BAD_USER_FILTER]})
+            queryset = queryset.filter(user_id=int(user))
+        wanted = params.get("status")
+        if wanted is not None:
+            if wanted not in ApiToken.Status.values:
+                choices = ", ".join(ApiToken.Status.values)
+                raise ValidationError({"status": [BAD_STATUS_FILTER.format(choices=choices)]})
+            queryset = queryset.with_status(wanted)
+        return queryset
+
+    @extend_schema(parameters=[
+        OpenApiParameter("user", int, description="Only this user's tokens."),
+        OpenApiParameter("status", str, enum=ApiToken.Status.values),
+    ])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=TokenRevokeSerializer, responses={200: ApiTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        token = self.get_object()
+        serializer = TokenRevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = services.token_revoke(actor=request.user, token=token, request=request,
+                                      reason=serializer.validated_data["reason"])
+        return Response(ApiTokenSerializer(_tokens().get(pk=token.pk)).data)
+
+    @extend_schema(request=TokenRotateSerializer, responses={201: IssuedTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def rotate(self, request, pk=None):
+        token = self.get_object()
+        serializer = TokenRotateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issued = services.token_rotate(actor=request.user, token=token, request=request,
+                                       grace_hours=serializer.validated_data["grace_hours"])
+        return issued_response(issued, self.get_serializer_context())
+
+
+class LeakReportView(APIView):
+    """Anyone who finds a leaked token can kill it; the answer never tells whether it matched."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LeakReportThrottle]
+
+    @extend_schema(request=LeakReportSerializer, responses={202: LeakReportReceivedSerializer},
+                   auth=[])
+    def post(self, request):
+        serializer = LeakReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.token_report_leak(plaintext=serializer.validated_data["token"], request=request)
+        return Response(LEAK_RECEIVED, status=status.HTTP_202_ACCEPTED)
+
+
+class MeView(APIView):
+    """Who the caller is, and the token it uses (null for a session)."""
+
+    permission_classes = [IsActiveUser]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        return Response(MeSerializer({"id": user.pk, "username": user.username,
+                                      "category": user.category, "token": token}).data)
+
+
+class SelfRotateView(APIView):
+    """The token in use replaces itself; the old one stops working at once."""
+
+    permission_classes = [IsActiveUser]
+
+    @extend_schema(request=None, responses={201: IssuedTokenSerializer})
+    def post(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise ValidationError({"non_field_errors": [SESSION_SELF_ROTATE]})
+        issued = services.token_self_rotate(token=request.auth, request=request)
+        return issued_response(issued, {"request": request})

@@ -1,0 +1,37 @@
+"""The tokens app's settings, read at use (never captured at import)."""
+
+from django.conf import settings
+
+
+class TokenSettings:
+    @property
+    def prefix(self) -> str:
+        return settings.TOKEN_PREFIX
+
+    @property
+    def hash_key(self) -> bytes:
+        return settings.TOKEN_HASH_KEY.encode()
+
+    @property
+    def default_lifetime_days(self) -> int:
+        return settings.TOKEN_DEFAULT_LIFETIME_DAYS
+
+    @property
+    def max_lifetime_days(self) -> int:
+        return settings.TOKEN_MAX_LIFETIME_DAYS
+
+    @property
+    def leak_report_rate(self) -> str:
+        return settings.LEAK_REPORT_RATE
+
+
+token_settings = TokenSettings()
+
+# Not settings: the product's fixed rules.
+SECRET_LENGTH = 40  # base62 characters: about 238 bits
+MAX_SECRET_LENGTH = 128  # what the parser accepts, so a longer secret is refused as malformed
+CHECKSUM_LENGTH = 6
+LAST_USED_INTERVAL_SECONDS = 60
+MAX_GRACE_HOURS = 168
+DEFAULT_GRACE_HOURS = 24
+MAX_ALLOWED_NETWORKS = 50

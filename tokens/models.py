@@ -1,0 +1,121 @@
+"""API tokens: stored as a keyed digest, a display hint and their limits; never the plaintext."""
+
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from tokens.querysets import ApiTokenQuerySet
+
+PROGRAMMATIC_ONLY = "Only programmatic users hold API tokens."
+
+
+def validate_networks(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Allowed IPs must be a list of networks such as 203.0.113.0/24.")
+    for item in value:
+        try:
+            ipaddress.ip_network(item)
+        except ValueError:
+            raise ValidationError(f"{item!r} is not a network such as 203.0.113.0/24.") from None
+
+
+class ApiToken(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        limit_choices_to={"category": "programmatic"},
+    )
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_by_username = models.CharField(max_length=150, blank=True)
+    expires_at = models.DateTimeField()
+    read_only = models.BooleanField(default=False)
+    allowed_ips = models.JSONField(default=list, blank=True, validators=[validate_networks])
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    revoked_by_username = models.CharField(max_length=150, blank=True)
+    revoked_reason = models.CharField(max_length=200, blank=True)
+    rotated_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+    )
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    grace_until = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "API token"
+        permissions = [("issue_token", "Can issue, rotate and revoke API tokens")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="token_user_created_idx"),
+            models.Index(fields=["expires_at"], name="token_expires_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),
+                name="token_revocation_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.user_id is not None and self.user.category != self.user.Category.PROGRAMMATIC:
+            raise ValidationError({"user": PROGRAMMATIC_ONLY})
+
+    def status_at(self, now) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    @property
+    def is_rotated(self) -> bool:
+        return self.rotated_at is not None
+
+    def allows_ip(self, ip: str | None) -> bool:
+        """Whether a caller at `ip` may use this token (an empty allow-list allows any)."""
+        if not self.allowed_ips:
+            return True
+        if ip is None:
+            return False
+        address = ipaddress.ip_address(ip)
+        for network in self.allowed_ips:
+            try:
+                if address in ipaddress.ip_network(network):
+                    return True
+            except ValueError:
+                continue
+        return False

@@ -1,0 +1,121 @@
+"""Shapes of tokens in the API (API.md §3). Never the digest; the plaintext only at issue time."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from tokens import services
+from tokens.conf import DEFAULT_GRACE_HOURS, MAX_ALLOWED_NETWORKS, MAX_GRACE_HOURS
+from tokens.models import ApiToken
+
+UNKNOWN_FIELD = "Unknown field."
+
+
+class StrictFieldsMixin:
+    """Refuse fields the serializer does not know: a typo must not silently fall to a default."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(error.message_dict)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    status = serializers.CharField(read_only=True)
+    created_by = serializers.CharField(source="created_by_username", read_only=True)
+    revoked_by = serializers.CharField(source="revoked_by_username", read_only=True)
+    rotated_from = serializers.PrimaryKeyRelatedField(read_only=True)
+    replaced_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id", "user", "username", "name", "description", "hint", "status", "read_only",
+            "allowed_ips", "created_at", "created_by", "expires_at", "last_used_at",
+            "last_used_ip", "revoked_at", "revoked_by", "revoked_reason", "rotated_from",
+            "replaced_by", "grace_until",
+        ]
+        read_only_fields = fields
+
+    def get_replaced_by(self, token: ApiToken) -> int | None:
+        replacement = getattr(token, "replaced_by", None)
+        return replacement.pk if replacement is not None else None
+
+
+class IssuedTokenSerializer(serializers.Serializer):
+    """A token just issued: its fields and, this once, its plaintext under `token`."""
+
+    def to_representation(self, issued: services.IssuedToken) -> dict:
+        data = ApiTokenSerializer(issued.token, context=self.context).data
+        ordered = {"id": data.pop("id"), "name": data.pop("name"), "hint": data.pop("hint"),
+                   "token": issued.plaintext}
+        ordered.update(data)
+        return ordered
+
+
+class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=500, allow_blank=True, required=False,
+                                        default="")
+    expires_in_days = serializers.IntegerField(required=False, min_value=1)
+    expires_at = serializers.DateTimeField(required=False)
+    read_only = serializers.BooleanField(required=False, default=False)
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list,
+        max_length=MAX_ALLOWED_NETWORKS,
+    )
+
+    def validate(self, data):
+        try:
+            services.resolve_expiry(expires_in_days=data.get("expires_in_days"),
+                                    expires_at=data.get("expires_at"))
+            data["allowed_ips"] = services.normalize_networks(data["allowed_ips"])
+        except DjangoValidationError as error:
+            raise _field_errors(error) from None
+        return data
+
+
+class TokenRevokeSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False,
+                                   default="")
+
+
+class TokenRotateSerializer(StrictFieldsMixin, serializers.Serializer):
+    grace_hours = serializers.IntegerField(min_value=0, max_value=MAX_GRACE_HOURS,
+                                           required=False, default=DEFAULT_GRACE_HOURS)
+
+
+class StringField(serializers.CharField):
+    """A JSON string only: a number or a boolean is not coerced into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LeakReportSerializer(serializers.Serializer):
+    token = StringField(allow_blank=True, trim_whitespace=False)
+
+
+class LeakReportReceivedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MeTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "hint", "expires_at", "read_only", "allowed_ips"]
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    category = serializers.CharField()
+    token = MeTokenSerializer(allow_null=True)

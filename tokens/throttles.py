@@ -1,0 +1,18 @@
+"""The leak-report throttle: per client address, rate read at use (LEAK_REPORT_RATE)."""
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from audit.context import client_ip
+from tokens.conf import token_settings
+
+
+class LeakReportThrottle(SimpleRateThrottle):
+    scope = "leak_report"
+
+    def get_rate(self) -> str:
+        return token_settings.leak_report_rate
+
+    def get_cache_key(self, request, view) -> str:
+        audit = getattr(request._request, "audit", None)
+        ip = audit.ip if audit is not None else client_ip(request)
+        return self.cache_format % {"scope": self.scope, "ident": ip or "unknown"}
