@@ -1,0 +1,53 @@
+"""manage.py issue_token USERNAME [--name N] [--expires-in-days N] [--read-only] [--allow-ip C]
+
+The token alone on stdout (one line, for scripts); everything else on stderr.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import User
+from tokens import services
+
+
+def one_line(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(messages)}"
+                         for field, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+class Command(BaseCommand):
+    help = "Issue an API token for a programmatic user and print it (once) on stdout."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="cli", help="Token name (default: cli).")
+        parser.add_argument("--description", default="")
+        parser.add_argument("--expires-in-days", type=int, default=None,
+                            help="Lifetime in days (default: TOKEN_DEFAULT_LIFETIME_DAYS).")
+        parser.add_argument("--read-only", action="store_true",
+                            help="Only GET, HEAD and OPTIONS.")
+        parser.add_argument("--allow-ip", action="append", default=[], dest="allowed_ips",
+                            metavar="CIDR", help="Allowed caller network; repeat for several.")
+
+    def handle(self, *args, username, name, description, expires_in_days, read_only,
+               allowed_ips, **options):
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            raise CommandError(f"No user named {username!r}.")
+        if not name.strip() or len(name) > 100:
+            raise CommandError("The token name must be 1 to 100 characters.")
+        try:
+            issued = services.token_issue(
+                actor=None, user=user, name=name.strip(), description=description,
+                expires_in_days=expires_in_days, read_only=read_only, allowed_ips=allowed_ips,
+            )
+        except ValidationError as error:
+            raise CommandError(f"Cannot issue the token: {one_line(error)}") from None
+        token = issued.token
+        self.stderr.write(
+            f"Issued token {token.pk} {token.name!r} ({token.hint}…) for {user.username}, "
+            f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC. It is shown once:"
+        )
+        self.stdout.write(issued.plaintext)
