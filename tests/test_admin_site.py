@@ -31,4 +31,4 @@ def test_an_auditor_sees_the_audit_log_and_no_users(db):
     auditor.groups.add(group("Auditors"))
     name, models = _sections(browser_for(auditor).get("/admin/"))[0]
     assert name == "Programmatic access"
-    assert models == ["Audit events"]
+    assert models == ["API tokens", "Audit events"]

@@ -1,0 +1,223 @@
+"""The admin: issue a token once, list tokens, revoke and rotate with confirmation."""
+
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from audit.models import AuditEvent
+from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
+from tests.conftest import browser_for
+from tests.tokens.factories import ApiTokenFactory, bearer
+from tokens.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+ROBOTS = "/admin/accounts/programmaticuser/"
+TOKENS = "/admin/tokens/apitoken/"
+PLAINTEXT = re.compile(r'value="(pgu_[0-9A-Za-z]+)"')
+
+
+@pytest.fixture
+def alice(db):
+    """A configurator who manages both users and tokens (the demo's alice)."""
+    user = PersonFactory(username="alice", is_staff=True)
+    user.groups.add(group("User configurators"), group("Token configurators"))
+    return user
+
+
+def issue_form(**overrides):
+    return {"name": "nightly", "description": "", "expires_in_days": "30", "allowed_ips": "",
+            **overrides}
+
+
+def test_the_user_page_offers_issue_token_and_lists_tokens(alice, programmatic_user):
+    token = ApiTokenFactory(user=programmatic_user, name="erp-read")
+    page = browser_for(alice).get(f"{ROBOTS}{programmatic_user.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="{TOKENS}issue/{programmatic_user.pk}/"' in html
+    assert f'href="{ROBOTS}{programmatic_user.pk}/effective-permissions/"' in html
+    assert "erp-read" in html and token.hint in html and "never" in html
+    assert token.digest not in html
+
+
+def test_the_effective_permissions_page_is_linked_for_user_configurators(configurator,
+                                                                        programmatic_user):
+    browser = browser_for(configurator)
+    html = browser.get(f"{ROBOTS}{programmatic_user.pk}/change/").content.decode()
+    link = f"{ROBOTS}{programmatic_user.pk}/effective-permissions/"
+    assert f'href="{link}"' in html
+    page = browser.get(link)
+    assert page.status_code == 200
+    assert f"Effective permissions of {programmatic_user.username}" in page.content.decode()
+    assert browser_for(PersonFactory(is_staff=True)).get(link).status_code == 403
+
+
+def test_without_the_token_role_there_is_no_issue_button_nor_token_list(configurator,
+                                                                       programmatic_user):
+    ApiTokenFactory(user=programmatic_user, name="erp-read")
+    html = browser_for(configurator).get(f"{ROBOTS}{programmatic_user.pk}/change/").content
+    assert b"issue-token" not in html
+    assert b"erp-read" not in html
+
+
+def test_no_issue_button_for_an_inactive_user(alice):
+    user = ProgrammaticUserFactory(is_active=False)
+    html = browser_for(alice).get(f"{ROBOTS}{user.pk}/change/").content
+    assert b"issue-token" not in html
+
+
+def test_issuing_shows_the_token_once_without_caching_or_redirect(alice, programmatic_user):
+    browser = browser_for(alice)
+    assert browser.get(f"{TOKENS}issue/{programmatic_user.pk}/").status_code == 200
+    response = browser.post(f"{TOKENS}issue/{programmatic_user.pk}/",
+                            issue_form(read_only="on", allowed_ips="203.0.113.0/24\n192.0.2.1"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"].split(", ")
+    html = response.content.decode()
+    [plaintext] = PLAINTEXT.findall(html)
+    assert "will not be shown again" in html
+    assert 'id="copy-token"' in html
+    token = ApiToken.objects.get()
+    assert (token.name, token.read_only, token.allowed_ips, token.created_by_username) == (
+        "nightly", True, ["203.0.113.0/24", "192.0.2.1/32"], "alice")
+    event = AuditEvent.objects.get(event="token.issued")
+    assert (event.actor_username, event.token_id) == ("alice", token.pk)
+    api = bearer(APIClient(), plaintext)
+    assert api.get("/api/v1/me/", REMOTE_ADDR="192.0.2.1").status_code == 200
+    for page in (f"{ROBOTS}{programmatic_user.pk}/change/", f"{TOKENS}{token.pk}/change/",
+                 TOKENS):
+        assert plaintext not in browser.get(page).content.decode()
+
+
+@pytest.mark.parametrize("overrides, error", [
+    ({"expires_in_days": "0"}, "Ensure this value is greater than or equal to 1."),
+    ({"expires_in_days": "366"}, "Ensure this value is less than or equal to 365."),
+    ({"name": ""}, "This field is required."),
+    ({"allowed_ips": "10.0.0.1/8"}, "&#x27;10.0.0.1/8&#x27; has host bits set; did you mean "
+                                    "10.0.0.0/8?"),
+    ({"allowed_ips": "intranet"}, "is not an IP address or network"),
+])
+def test_bad_issue_input_redisplays_the_form_and_stores_nothing(alice, programmatic_user,
+                                                              overrides, error):
+    response = browser_for(alice).post(f"{TOKENS}issue/{programmatic_user.pk}/",
+                                       issue_form(**overrides))
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_issuing_for_an_inactive_user_is_refused_in_the_form(alice):
+    user = ProgrammaticUserFactory(is_active=False)
+    response = browser_for(alice).post(f"{TOKENS}issue/{user.pk}/", issue_form())
+    assert response.status_code == 200
+    assert "reactivate it before issuing tokens" in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_the_issue_page_does_not_exist_for_a_personal_user(alice, person):
+    assert browser_for(alice).get(f"{TOKENS}issue/{person.pk}/").status_code == 404
+
+
+def test_the_pick_page_offers_active_programmatic_users_only(alice, programmatic_user, person):
+    ProgrammaticUserFactory(username="retired-sync", is_active=False)
+    browser = browser_for(alice)
+    html = browser.get(f"{TOKENS}issue/").content.decode()
+    assert programmatic_user.username in html
+    assert "retired-sync" not in html and person.username not in html
+    response = browser.get(f"{TOKENS}issue/", {"user": programmatic_user.pk})
+    assert (response.status_code, response["Location"]) == (
+        302, f"{TOKENS}issue/{programmatic_user.pk}/")
+    assert browser.get(f"{TOKENS}issue/", {"user": person.pk}).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["plain_staff", "auditor", "configurator"])
+def test_only_token_configurators_reach_issue_revoke_and_rotate(request, who, token):
+    users = {"plain_staff": lambda: PersonFactory(is_staff=True)}
+    user = users[who]() if who in users else request.getfixturevalue(who)
+    browser = browser_for(user)
+    for url in (f"{TOKENS}issue/", f"{TOKENS}issue/{token.user_id}/",
+                f"{TOKENS}{token.pk}/revoke/", f"{TOKENS}{token.pk}/rotate/"):
+        assert browser.get(url).status_code == 403, url
+        assert browser.post(url, {"reason": "x", "grace_hours": "0"}).status_code == 403, url
+    token.refresh_from_db()
+    assert token.status == "active"
+    assert not ApiToken.objects.filter(rotated_from=token).exists()
+
+
+def test_revoke_asks_for_confirmation_then_revokes_once(alice, token):
+    browser = browser_for(alice)
+    confirm = browser.get(f"{TOKENS}{token.pk}/revoke/")
+    assert confirm.status_code == 200
+    assert b"This cannot be undone" in confirm.content
+    token.refresh_from_db()
+    assert token.revoked_at is None  # the GET changed nothing
+    response = browser.post(f"{TOKENS}{token.pk}/revoke/", {"reason": "contract ended"})
+    assert (response.status_code, response["Location"]) == (302, f"{TOKENS}{token.pk}/change/")
+    token.refresh_from_db()
+    assert (token.status, token.revoked_reason, token.revoked_by_username) == (
+        "revoked", "contract ended", "alice")
+    again = browser.post(f"{TOKENS}{token.pk}/revoke/", {"reason": "x"}, follow=True)
+    assert b"This token is already revoked." in again.content
+    assert AuditEvent.objects.filter(event="token.revoked").count() == 1
+    assert b'id="revoke-token"' not in browser.get(f"{TOKENS}{token.pk}/change/").content
+
+
+def test_rotate_shows_the_new_token_once_and_the_old_stops_after_grace(alice, token):
+    browser = browser_for(alice)
+    assert b"Grace period" in browser.get(f"{TOKENS}{token.pk}/rotate/").content
+    response = browser.post(f"{TOKENS}{token.pk}/rotate/", {"grace_hours": "0"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"].split(", ")
+    [plaintext] = PLAINTEXT.findall(response.content.decode())
+    assert bearer(APIClient(), token.plaintext).get("/api/v1/me/").status_code == 401
+    assert bearer(APIClient(), plaintext).get("/api/v1/me/").status_code == 200
+    again = browser.post(f"{TOKENS}{token.pk}/rotate/", {"grace_hours": "0"}, follow=True)
+    assert b"Only an active token that was not rotated before can be rotated." in again.content
+    assert ApiToken.objects.count() == 2
+
+
+def test_rotate_grace_out_of_range_redisplays_the_form(alice, token):
+    response = browser_for(alice).post(f"{TOKENS}{token.pk}/rotate/", {"grace_hours": "500"})
+    assert response.status_code == 200
+    assert b"Ensure this value is less than or equal to 168." in response.content
+    assert ApiToken.objects.count() == 1
+
+
+def test_auditors_read_the_token_list_but_change_nothing(auditor, token):
+    browser = browser_for(auditor)
+    listing = browser.get(TOKENS)
+    assert listing.status_code == 200
+    assert token.hint.encode() in listing.content
+    assert b'id="issue-token"' not in listing.content
+    page = browser.get(f"{TOKENS}{token.pk}/change/")
+    assert page.status_code == 200
+    assert b'id="revoke-token"' not in page.content and b'id="rotate-token"' not in page.content
+    assert browser.post(f"{TOKENS}{token.pk}/change/", {"name": "x"}).status_code == 403
+    assert browser.post(f"{TOKENS}{token.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert browser.get(f"{TOKENS}add/").status_code == 403
+    assert ApiToken.objects.get().name == token.name
+
+
+def test_people_without_token_permissions_cannot_see_tokens(configurator, token):
+    assert browser_for(configurator).get(TOKENS).status_code == 403
+
+
+def test_the_token_list_filters_by_status(auditor, token):
+    revoked = ApiTokenFactory(revoked_at=token.created_at, revoked_reason="x", name="old-one")
+    html = browser_for(auditor).get(TOKENS, {"status": "revoked"}).content.decode()
+    assert revoked.hint in html and token.hint not in html
+
+
+def test_saving_the_user_page_with_its_tokens_listed_still_works(alice, programmatic_user):
+    ApiTokenFactory(user=programmatic_user)
+    response = browser_for(alice).post(f"{ROBOTS}{programmatic_user.pk}/change/", {
+        "description": "changed", "contact_email": "new@example.com", "is_active": "on",
+        "api_tokens-TOTAL_FORMS": "1", "api_tokens-INITIAL_FORMS": "1",
+        "api_tokens-MIN_NUM_FORMS": "0", "api_tokens-MAX_NUM_FORMS": "1000",
+    })
+    assert response.status_code == 302
+    programmatic_user.refresh_from_db()
+    assert programmatic_user.description == "changed"
+    assert ApiToken.objects.get().status == "active"

@@ -1,0 +1,261 @@
+"""Admin: the token list, issue/rotate pages that show a plaintext once, revoke with confirmation.
+
+The programmatic user's page is extended here (tokens builds on accounts and permissions): its
+tokens inline, and buttons to issue a token and to see the user's effective permissions.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.admin import ProgrammaticUserAdmin
+from accounts.models import ProgrammaticUser, User
+from permissions.admin_views import effective_permissions
+from tokens import services
+from tokens.exceptions import TokenConflict
+from tokens.forms import (
+    ProgrammaticUserPickForm,
+    TokenIssueForm,
+    TokenRevokeForm,
+    TokenRotateForm,
+)
+from tokens.models import ApiToken
+from tokens.permissions import ISSUE, VIEW
+
+NOT_SHOWN_AGAIN = "This token will not be shown again. Copy it now and store it in a secret store."
+
+
+def can_view_tokens(user) -> bool:
+    return user.is_active and (user.has_perm(VIEW) or user.has_perm(ISSUE))
+
+
+def can_issue_tokens(user) -> bool:
+    return user.is_active and user.has_perm(ISSUE)
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ApiToken.Status.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.with_status(value) if value else queryset
+
+
+class TokenStatusMixin:
+    @admin.display(description="status")
+    def status_label(self, token: ApiToken) -> str:
+        status = token.status
+        if status == ApiToken.Status.ACTIVE and token.is_rotated:
+            return f"rotated, works until {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M}"
+        return status
+
+    @admin.display(description="last used")
+    def last_used(self, token: ApiToken) -> str:
+        if token.last_used_at is None:
+            return "never"
+        return f"{timezone.localtime(token.last_used_at):%Y-%m-%d %H:%M} from {token.last_used_ip}"
+
+    @admin.display(description="created by")
+    def created_by_label(self, token: ApiToken) -> str:
+        return token.created_by_username or "(command line)"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
+    list_display = ("name", "user", "hint", "status_label", "read_only", "created_by_label",
+                    "created_at", "expires_at", "last_used")
+    list_filter = (StatusFilter, "read_only")
+    search_fields = ("name", "hint", "user__username")
+    list_select_related = ("user",)
+    ordering = ("-id",)
+    fields = ("user", "name", "description", "hint", "status_label", "read_only", "allowed_ips",
+              "created_at", "created_by_label", "expires_at", "last_used", "revoked_at",
+              "revoked_by_username", "revoked_reason", "rotated_from", "replaced_by_link",
+              "grace_until")
+    readonly_fields = fields
+    change_form_template = "admin/tokens/apitoken/change_form.html"
+    change_list_template = "admin/tokens/apitoken/change_list.html"
+
+    def has_module_permission(self, request):
+        return can_view_tokens(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_view_tokens(request.user)
+
+    def has_add_permission(self, request):
+        return False  # tokens are issued from the programmatic user's page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept for the record, whatever their state
+
+    @admin.display(description="replaced by")
+    def replaced_by_link(self, token: ApiToken):
+        replacement = getattr(token, "replaced_by", None)
+        if replacement is None:
+            return "-"
+        url = reverse("admin:tokens_apitoken_change", args=[replacement.pk])
+        return format_html('<a href="{}">{}</a>', url, replacement)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("issue/", wrap(self.pick_view), name="tokens_apitoken_issue_pick"),
+            path("issue/<int:user_id>/", wrap(self.issue_view), name="tokens_apitoken_issue"),
+            path("<int:token_id>/revoke/", wrap(self.revoke_view),
+                 name="tokens_apitoken_revoke"),
+            path("<int:token_id>/rotate/", wrap(self.rotate_view),
+                 name="tokens_apitoken_rotate"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        token = ApiToken.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        extra = {
+            "can_manage": token is not None and can_issue_tokens(request.user),
+            "can_revoke": token is not None and token.revoked_at is None,
+            "can_rotate": token is not None and token.status == ApiToken.Status.ACTIVE
+            and not token.is_rotated,
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    # The pages behind the buttons -------------------------------------------------------------
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "title": title, "opts": self.opts,
+                **extra}
+
+    def _require_issuer(self, request) -> None:
+        if not can_issue_tokens(request.user):
+            raise PermissionDenied
+
+    def _issued_page(self, request, issued: services.IssuedToken, heading: str):
+        context = self._context(request, heading, token=issued.token,
+                                plaintext=issued.plaintext, warning=NOT_SHOWN_AGAIN)
+        response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+    def pick_view(self, request):
+        """Choose the programmatic user to issue a token for (the changelist's button)."""
+        self._require_issuer(request)
+        form = ProgrammaticUserPickForm(request.GET or None)
+        if form.is_valid():
+            return redirect("admin:tokens_apitoken_issue", form.cleaned_data["user"].pk)
+        context = self._context(request, "Issue a token: which programmatic user?", form=form)
+        return TemplateResponse(request, "admin/tokens/apitoken/pick.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_issue_token": can_issue_tokens(request.user)}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    def issue_view(self, request, user_id: int):
+        self._require_issuer(request)
+        user = get_object_or_404(User.objects.programmatic(), pk=user_id)
+        form = TokenIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                issued = services.token_issue(actor=request.user, user=user, request=request,
+                                              **form.cleaned_data)
+            except DjangoValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                return self._issued_page(request, issued, f"New token for {user.username}")
+        context = self._context(request, f"Issue a token for {user.username}", form=form,
+                                subject=user)
+        return TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
+
+    def revoke_view(self, request, token_id: int):
+        self._require_issuer(request)
+        token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
+        form = TokenRevokeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.token_revoke(actor=request.user, token=token, request=request,
+                                      reason=form.cleaned_data["reason"])
+            except TokenConflict as conflict:
+                messages.error(request, str(conflict.detail))
+            else:
+                messages.success(request, f"Token {token} is revoked.")
+            return redirect("admin:tokens_apitoken_change", token.pk)
+        context = self._context(request, f"Revoke token {token}?", form=form, token=token,
+                                action="revoke")
+        return TemplateResponse(request, "admin/tokens/apitoken/confirm.html", context)
+
+    def rotate_view(self, request, token_id: int):
+        self._require_issuer(request)
+        token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
+        form = TokenRotateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                issued = services.token_rotate(actor=request.user, token=token, request=request,
+                                               grace_hours=form.cleaned_data["grace_hours"])
+            except TokenConflict as conflict:
+                messages.error(request, str(conflict.detail))
+                return redirect("admin:tokens_apitoken_change", token.pk)
+            return self._issued_page(request, issued, f"Token {token} rotated")
+        context = self._context(request, f"Rotate token {token}?", form=form, token=token,
+                                action="rotate")
+        return TemplateResponse(request, "admin/tokens/apitoken/confirm.html", context)
+
+
+class ApiTokenInline(TokenStatusMixin, admin.TabularInline):
+    model = ApiToken
+    fk_name = "user"
+    fields = ("name", "hint", "status_label", "read_only", "created_by_label", "created_at",
+              "expires_at", "last_used")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("-id",)
+    verbose_name_plural = "API tokens"
+
+    def has_view_permission(self, request, obj=None):
+        return can_view_tokens(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(ProgrammaticUser)
+
+
+@admin.register(ProgrammaticUser)
+class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
+    """The programmatic user's page, with its tokens and the way to issue one."""
+
+    inlines = [ApiTokenInline]
+    change_form_template = "admin/accounts/programmaticuser/change_form.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:user_id>/effective-permissions/", wrap(effective_permissions),
+                 name="accounts_programmaticuser_effective_permissions"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, object_id)
+        extra = {"can_issue_token": user is not None and user.is_active
+                 and can_issue_tokens(request.user)}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

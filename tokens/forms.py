@@ -1,0 +1,62 @@
+"""Admin forms for issuing and rotating tokens; the rules are the services' own."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from tokens import services
+from tokens.conf import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, token_settings
+
+
+class TokenIssueForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. nightly-sync.")
+    description = forms.CharField(max_length=500, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    read_only = forms.BooleanField(required=False,
+                                   help_text="Only GET, HEAD and OPTIONS requests.")
+    allowed_ips = forms.CharField(
+        required=False, label="Allowed IPs", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One address or network per line (e.g. 203.0.113.0/24). Empty: any address.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        maximum = token_settings.max_lifetime_days
+        self.fields["expires_in_days"] = forms.IntegerField(
+            min_value=1, max_value=maximum, initial=token_settings.default_lifetime_days,
+            label="Expires in (days)",
+            help_text=f"Every token expires (at most {maximum} days); rotate it before it does.",
+        )
+        self.order_fields(["name", "description", "expires_in_days", "read_only",
+                           "allowed_ips"])
+
+    def clean_allowed_ips(self) -> list[str]:
+        text = self.cleaned_data.get("allowed_ips", "")
+        values = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+        try:
+            return services.normalize_networks(values)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["allowed_ips"]) from None
+
+
+class TokenRevokeForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False,
+                             help_text="Kept with the token and in the audit log.")
+
+
+class TokenRotateForm(forms.Form):
+    grace_hours = forms.IntegerField(
+        min_value=0, max_value=MAX_GRACE_HOURS, initial=DEFAULT_GRACE_HOURS,
+        label="Grace period (hours)",
+        help_text="How long the old token keeps working, so the integration can switch "
+                  f"(0 to {MAX_GRACE_HOURS}; 0 stops it at once).",
+    )
+
+
+class ProgrammaticUserPickForm(forms.Form):
+    """The one picker that offers programmatic users (DESIGN rule 3): active ones only."""
+
+    user = forms.ModelChoiceField(
+        queryset=User.objects.programmatic().filter(is_active=True).order_by("username"),
+        label="Programmatic user", empty_label="Choose…",
+    )
