@@ -17,7 +17,7 @@ install: $(STAMP)
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo --demo-token
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install

@@ -25,3 +25,45 @@ def test_seed_demo_with_debug_off_uses_a_random_password(capsys, settings):
     call_command("seed_demo")
     assert not User.objects.get(username="alice").check_password("demo-pass-2026")
     assert "demo-pass-2026" not in capsys.readouterr().out
+
+
+def test_seed_demo_gives_the_integration_some_projects_and_not_others(settings):
+    from projects.models import Project
+    from tokens.models import ApiToken
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Project.objects.count() == 3
+    integration = User.objects.get(username="billing-sync")
+    visible = Project.objects.filter(code__in=["ATLAS", "BOREAL"])
+    assert all(integration.has_perm("projects.view_project", p) for p in visible)
+    assert not integration.has_perm("projects.view_project", Project.objects.get(code="CIRRUS"))
+    assert not ApiToken.objects.exists()
+
+
+def test_demo_token_is_printed_works_and_replaces_the_previous_one(capsys, settings):
+    from rest_framework.test import APIClient
+
+    from tokens.models import ApiToken
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--demo-token")
+    first = _printed_token(capsys.readouterr().out)
+    call_command("seed_demo", "--demo-token")
+    second = _printed_token(capsys.readouterr().out)
+    assert first != second
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {second}")
+    codes = [row["code"] for row in client.get("/api/v1/projects/").json()["results"]]
+    assert sorted(codes) == ["ATLAS", "BOREAL"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {first}")
+    assert client.get("/api/v1/me/").status_code == 401
+    assert ApiToken.objects.usable().count() == 1
+    assert ApiToken.objects.get(revoked_at__isnull=False).revoked_reason == (
+        "replaced by seed_demo")
+
+
+def _printed_token(out: str) -> str:
+    [line] = [line for line in out.splitlines() if line.startswith("Demo token:")]
+    return line.split()[-1]
