@@ -4,6 +4,8 @@ The programmatic user's page is extended here (tokens builds on accounts and per
 tokens inline, and buttons to issue a token and to see the user's effective permissions.
 """
 
+import secrets
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,6 +30,29 @@ from tokens.models import ApiToken
 from tokens.permissions import ISSUE, VIEW
 
 NOT_SHOWN_AGAIN = "This token will not be shown again. Copy it now and store it in a secret store."
+
+
+FORM_ALREADY_USED = ("That form was already sent, so no new token was issued and none is shown "
+                     "again. The tokens below are this user's tokens.")
+NONCES = "tokens_issue_form_nonces"
+
+
+def form_nonce(request) -> str:
+    """A single-use value for one issue form, kept in the session (never a secret)."""
+    nonce = secrets.token_urlsafe(16)
+    request.session[NONCES] = [*request.session.get(NONCES, [])[-19:], nonce]
+    return nonce
+
+
+def form_nonce_consumed(request) -> bool:
+    """Whether the posted form's nonce was unused; it is used up either way."""
+    nonce = request.POST.get("nonce", "")
+    pending = request.session.get(NONCES, [])
+    if nonce not in pending:
+        return False
+    request.session[NONCES] = [value for value in pending if value != nonce]
+    request.session.save()
+    return True
 
 
 def can_view_tokens(user) -> bool:
@@ -165,6 +190,10 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         self._require_issuer(request)
         user = get_object_or_404(User.objects.programmatic(), pk=user_id)
         form = TokenIssueForm(request.POST or None)
+        if request.method == "POST" and not form_nonce_consumed(request):
+            # A reload or a second click re-sends the form: issue nothing, show nothing.
+            messages.warning(request, FORM_ALREADY_USED)
+            return redirect("admin:accounts_programmaticuser_change", user.pk)
         if request.method == "POST" and form.is_valid():
             try:
                 issued = services.token_issue(actor=request.user, user=user, request=request,
@@ -174,7 +203,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             else:
                 return self._issued_page(request, issued, f"New token for {user.username}")
         context = self._context(request, f"Issue a token for {user.username}", form=form,
-                                subject=user)
+                                subject=user, nonce=form_nonce(request))
         return TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
 
     def revoke_view(self, request, token_id: int):
@@ -214,14 +243,18 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
 class ApiTokenInline(TokenStatusMixin, admin.TabularInline):
     model = ApiToken
     fk_name = "user"
-    fields = ("name", "hint", "status_label", "read_only", "created_by_label", "created_at",
+    fields = ("name_link", "hint", "status_label", "read_only", "created_by_label", "created_at",
               "expires_at", "last_used")
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
     ordering = ("-id",)
     verbose_name_plural = "API tokens"
+
+    @admin.display(description="name")
+    def name_link(self, token: ApiToken):
+        url = reverse("admin:tokens_apitoken_change", args=[token.pk])
+        return format_html('<a href="{}">{}</a>', url, token.name)
 
     def has_view_permission(self, request, obj=None):
         return can_view_tokens(request.user)

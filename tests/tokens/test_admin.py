@@ -26,9 +26,19 @@ def alice(db):
     return user
 
 
+NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+
+
 def issue_form(**overrides):
     return {"name": "nightly", "description": "", "expires_in_days": "30", "allowed_ips": "",
             **overrides}
+
+
+def post_issue(browser, user, **overrides):
+    """Open the issue form (as a browser does, which hands out its single-use nonce), send it."""
+    form = browser.get(f"{TOKENS}issue/{user.pk}/")
+    [nonce] = NONCE.findall(form.content.decode())
+    return browser.post(f"{TOKENS}issue/{user.pk}/", {**issue_form(**overrides), "nonce": nonce})
 
 
 def test_the_user_page_offers_issue_token_and_lists_tokens(alice, programmatic_user):
@@ -70,9 +80,8 @@ def test_no_issue_button_for_an_inactive_user(alice):
 
 def test_issuing_shows_the_token_once_without_caching_or_redirect(alice, programmatic_user):
     browser = browser_for(alice)
-    assert browser.get(f"{TOKENS}issue/{programmatic_user.pk}/").status_code == 200
-    response = browser.post(f"{TOKENS}issue/{programmatic_user.pk}/",
-                            issue_form(read_only="on", allowed_ips="203.0.113.0/24\n192.0.2.1"))
+    response = post_issue(browser, programmatic_user, read_only="on",
+                          allowed_ips="203.0.113.0/24\n192.0.2.1")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"].split(", ")
     html = response.content.decode()
@@ -101,8 +110,7 @@ def test_issuing_shows_the_token_once_without_caching_or_redirect(alice, program
 ])
 def test_bad_issue_input_redisplays_the_form_and_stores_nothing(alice, programmatic_user,
                                                               overrides, error):
-    response = browser_for(alice).post(f"{TOKENS}issue/{programmatic_user.pk}/",
-                                       issue_form(**overrides))
+    response = post_issue(browser_for(alice), programmatic_user, **overrides)
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not ApiToken.objects.exists()
@@ -110,10 +118,27 @@ def test_bad_issue_input_redisplays_the_form_and_stores_nothing(alice, programma
 
 def test_issuing_for_an_inactive_user_is_refused_in_the_form(alice):
     user = ProgrammaticUserFactory(is_active=False)
-    response = browser_for(alice).post(f"{TOKENS}issue/{user.pk}/", issue_form())
+    response = post_issue(browser_for(alice), user)
     assert response.status_code == 200
     assert "reactivate it before issuing tokens" in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+def test_sending_the_issue_form_again_issues_and_shows_nothing(alice, programmatic_user):
+    browser = browser_for(alice)
+    form = browser.get(f"{TOKENS}issue/{programmatic_user.pk}/")
+    [nonce] = NONCE.findall(form.content.decode())
+    data = {**issue_form(), "nonce": nonce}
+    first = browser.post(f"{TOKENS}issue/{programmatic_user.pk}/", data)
+    [plaintext] = PLAINTEXT.findall(first.content.decode())
+    again = browser.post(f"{TOKENS}issue/{programmatic_user.pk}/", data, follow=True)
+    html = again.content.decode()
+    assert "That form was already sent, so no new token was issued" in html
+    assert plaintext not in html and not PLAINTEXT.findall(html)
+    forged = browser.post(f"{TOKENS}issue/{programmatic_user.pk}/",
+                          {**issue_form(), "nonce": "made-up"})
+    assert forged.status_code == 302
+    assert ApiToken.objects.count() == 1
 
 
 def test_the_issue_page_does_not_exist_for_a_personal_user(alice, person):
