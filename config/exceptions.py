@@ -1,16 +1,23 @@
 """API error bodies: DRF's, plus a machine-readable `code` for non-field errors.
 
 Django's own ValidationError (raised by model validation inside services) becomes a 400 with
-field errors, like a serializer's.
+field errors, like a serializer's; Http404 becomes one `not_found` body that names no model.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, Http404):
+        # One body for "missing" and "not yours", naming no model (API.md §2).
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = exc.message_dict
         else:

@@ -9,8 +9,8 @@ DENIED = {"detail": "You do not have permission to perform this action.",
           "code": "permission_denied"}
 ANONYMOUS = {"detail": "Authentication credentials were not provided.",
              "code": "not_authenticated"}
-NO_PROJECT = {"detail": "No Project matches the given query."}
-NO_INVOICE = {"detail": "No Invoice matches the given query."}
+NO_PROJECT = {"detail": "Not found.", "code": "not_found"}
+NO_INVOICE = NO_PROJECT
 
 # role: (list, retrieve, create, update, delete); a list is the names of the visible objects.
 PROJECT_MATRIX = {

@@ -242,6 +242,7 @@ def test_a_users_token_list_shows_only_its_tokens(auditor, token):
 def test_unknown_token_is_404(auditor):
     response = client_for(auditor).get("/api/v1/tokens/424242/")
     assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 # Revoking -----------------------------------------------------------------------------------
