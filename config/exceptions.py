@@ -26,6 +26,10 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(response.data, list):
+        # `raise ValidationError("...")` (DRF's own filters do) gives a bare list: keep the one
+        # documented shape, an object of field errors.
+        response.data = {"non_field_errors": response.data}
     if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
         detail = response.data.get("detail")
         if detail is not None and "code" not in response.data:

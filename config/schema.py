@@ -18,3 +18,75 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "pgu_ token",
                 "description": TOKEN_FORMAT}
+
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "request_id": {"type": "string"},
+    },
+    "required": ["detail"],
+}
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "DRF's field errors: each field (or `non_field_errors`) with its messages.",
+    "additionalProperties": {},
+}
+WRITES = {"post", "put", "patch", "delete"}
+DESCRIPTIONS = {
+    "400": "Malformed JSON or invalid fields.",
+    "401": 'Authentication failed: {"detail": "Invalid or expired token.", '
+           '"code": "invalid_token"} (or credentials not provided).',
+    "403": "Authenticated, but the action is not allowed (or the token is read-only).",
+    "404": "No such object, or the caller may not view it (the two are indistinguishable); "
+           "on a list, an invalid cursor.",
+    "409": "The token's state does not allow this (revoked, expired or already rotated).",
+    "413": "Request body too large (MAX_REQUEST_BODY_BYTES).",
+    "415": "Unsupported media type.",
+    "429": "Too many requests; retry after `Retry-After` seconds.",
+}
+
+
+def _statuses(path: str, method: str, operation: dict) -> list[str]:
+    security = operation.get("security")
+    public = not security or {} in security
+    statuses = []
+    has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
+    if method in WRITES or has_query or public:
+        statuses.append("400")
+    if not public:
+        statuses += ["401", "403"]
+    paginated = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
+    if "{" in path or paginated:  # DRF answers an invalid cursor with 404
+        statuses.append("404")
+    if path.endswith(("/revoke/", "/rotate/")) and method == "post":
+        statuses.append("409")
+    if method in WRITES:
+        statuses += ["413", "415"]
+    if public:
+        statuses.append("429")
+    return statuses
+
+
+def add_error_responses(result, generator, request, public):
+    """Document the error answers of API.md §2 on every operation they apply to."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR)
+    schemas.setdefault("FieldErrors", FIELD_ERRORS)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _statuses(path, method, operation):
+                if status in responses:
+                    continue
+                name = "FieldErrors" if status == "400" else "Error"
+                responses[status] = {
+                    "description": DESCRIPTIONS[status],
+                    "content": {"application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{name}"}}},
+                }
+    return result

@@ -1,10 +1,19 @@
 """URL map: the admin, the API under /api/v1/, the schema, the health probes."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health, schema  # noqa: F401  (registers the OpenAPI Bearer scheme)
+
+
+@csrf_exempt  # a 404 has nothing to protect; without this a POST would get an HTML 403 page
+def api_not_found(request, *args, **kwargs):
+    """Any other /api/v1/.../ address: the API's own 404 body, never an HTML page."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -12,6 +21,7 @@ api_v1 = [
     path("", include("projects.urls")),
     path("", include("tokens.urls")),
     path("", include("audit.urls")),
+    re_path(r"^.*/$", api_not_found),  # last: addresses without a slash still get APPEND_SLASH
 ]
 
 urlpatterns = [

@@ -30,7 +30,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     created_by = serializers.CharField(source="created_by_username", read_only=True)
     revoked_by = serializers.CharField(source="revoked_by_username", read_only=True)
-    rotated_from = serializers.PrimaryKeyRelatedField(read_only=True)
+    rotated_from = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     replaced_by = serializers.SerializerMethodField()
 
     class Meta:

@@ -1,0 +1,31 @@
+"""Error bodies keep one shape: an object with `detail` and `code`, or with field errors."""
+
+import pytest
+
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+NOT_FOUND = {"detail": "Not found.", "code": "not_found"}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_unknown_api_addresses_answer_the_api_404(method, person):
+    client = client_for(person)
+    client.enforce_csrf_checks = True
+    for path in ("/api/v1/nothing-here/", "/api/v1/tokens/not-a-number/",
+                 "/api/v1/tokens/%00/rotate/"):
+        response = getattr(client, method)(path)
+        assert response.status_code == 404, path
+        assert response.json() == NOT_FOUND
+
+
+def test_a_missing_slash_still_redirects(person):
+    response = client_for(person).get("/api/v1/me")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/me/")
+
+
+def test_a_bare_list_of_errors_becomes_non_field_errors(superuser):
+    response = client_for(superuser).get("/api/v1/projects/?search=a%00b")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Null characters are not allowed."]}
