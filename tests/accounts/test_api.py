@@ -24,12 +24,13 @@ def callers(db, configurator, staff, person, programmatic_user, superuser):
 
 
 def _client(user):
+    """A session for a person; for a programmatic user, a real Bearer token of its own."""
     from rest_framework.test import APIClient
 
+    from tests.tokens.factories import ApiTokenFactory, bearer
+
     if user is not None and user.is_programmatic:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
+        return bearer(APIClient(), ApiTokenFactory(user=user).plaintext)
     return client_for(user)
 
 

@@ -17,6 +17,7 @@ from tests.projects.factories import (
     give_model_perms,
     give_object_perms,
 )
+from tests.tokens.factories import ApiTokenFactory, bearer
 
 ROLES = ["creator", "object_viewer", "group_editor", "model_wide", "outsider", "inactive",
          "superuser", "anonymous"]
@@ -47,8 +48,12 @@ def client_as(world: World, role: str) -> APIClient:
     if role == "anonymous":
         return APIClient()
     user = world.users[role]
-    if role == "inactive" or user.is_programmatic:
+    if role == "inactive":
+        # A token of an inactive user never authenticates (tests/tokens); this checks that the
+        # permission path gives such a user nothing even if it did.
         return fresh_client(user)
+    if user.is_programmatic:
+        return bearer(APIClient(), ApiTokenFactory(user=user).plaintext)
     return client_for(user)
 
 
