@@ -5,6 +5,7 @@ tokens inline, and buttons to issue a token and to see the user's effective perm
 """
 
 import secrets
+from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -75,6 +76,26 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.with_status(value) if value else queryset
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """The two lists a configurator checks: tokens about to expire, tokens nobody uses."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+    EXPIRING_DAYS = 14
+
+    def lookups(self, request, model_admin):
+        return [("expiring", f"expires within {self.EXPIRING_DAYS} days"),
+                ("never_used", "never used")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "expiring":
+            return queryset.expiring_between(now, now + timedelta(days=self.EXPIRING_DAYS))
+        if self.value() == "never_used":
+            return queryset.usable(now).filter(last_used_at__isnull=True)
+        return queryset
+
+
 class TokenStatusMixin:
     @admin.display(description="status")
     def status_label(self, token: ApiToken) -> str:
@@ -98,7 +119,7 @@ class TokenStatusMixin:
 class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
     list_display = ("name", "user", "hint", "status_label", "read_only", "created_by_label",
                     "created_at", "expires_at", "last_used")
-    list_filter = (StatusFilter, "read_only")
+    list_filter = (StatusFilter, AttentionFilter, "read_only")
     search_fields = ("name", "hint", "user__username")
     list_select_related = ("user",)
     ordering = ("-id",)

@@ -246,3 +246,27 @@ def test_saving_the_user_page_with_its_tokens_listed_still_works(alice, programm
     programmatic_user.refresh_from_db()
     assert programmatic_user.description == "changed"
     assert ApiToken.objects.get().status == "active"
+
+
+def test_configurators_list_tokens_expiring_soon_and_never_used(alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    soon = ApiTokenFactory(name="soon", expires_at=now + timedelta(days=3),
+                           last_used_at=now)
+    later = ApiTokenFactory(name="later", expires_at=now + timedelta(days=60),
+                            last_used_at=now)
+    unused = ApiTokenFactory(name="unused", expires_at=now + timedelta(days=60))
+    dead = ApiTokenFactory(name="dead", expires_at=now + timedelta(days=3), revoked_at=now,
+                           revoked_reason="x")
+    browser = browser_for(alice)
+
+    def listed(attention):
+        html = browser.get(TOKENS, {"attention": attention}).content.decode()
+        return {t.name for t in (soon, later, unused, dead) if t.hint in html}
+
+    assert listed("expiring") == {"soon"}
+    assert listed("never_used") == {"unused"}
+    assert later.hint in browser.get(TOKENS).content.decode()
