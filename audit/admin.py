@@ -68,7 +68,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "occurred_at", "event", "actor_kind", "actor_username", "token_hint",
+    list_display = ("id", "occurred_at", "event_name", "actor_kind", "actor_username", "token_hint",
                     "target", "ip", "method", "path", "status")
     list_display_links = ("id",)
     list_filter = ("event", ActorKindFilter, StatusFilter)
@@ -81,6 +81,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
               "token_id", "token_hint", "target_type", "target_id", "target_repr", "ip",
               "user_agent", "request_id", "method", "path", "status", "details")
     readonly_fields = fields
+
+    @admin.display(description="event", ordering="event")
+    def event_name(self, obj: AuditEvent) -> str:
+        """The name the API, the export and the filters use (token.used), not a label."""
+        return obj.event
 
     @admin.display(description="kind", ordering="actor_category")
     def actor_kind(self, obj: AuditEvent) -> str:
