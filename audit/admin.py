@@ -91,10 +91,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
     def actor_kind(self, obj: AuditEvent) -> str:
         if obj.actor_category == "programmatic":
             return format_html('<span class="audit-kind audit-kind-programmatic">{}</span>',
-                               "⚙ programmatic")
+                               "programmatic")
         if obj.actor_category == "personal":
             return format_html('<span class="audit-kind audit-kind-person">{}</span>',
-                               "👤 person")
+                               "person")
         return "—"
 
     @admin.display(description="target")
