@@ -29,6 +29,10 @@ class UserQuerySet(models.QuerySet):
     def programmatic(self):
         return self.filter(category="programmatic")
 
+    def accounts(self):
+        """Every real account of either category (guardian's anonymous user excluded)."""
+        return self.exclude(username=settings.ANONYMOUS_USER_NAME)
+
     def search(self, term: str):
         term = term.strip()
         if not term:

@@ -51,8 +51,7 @@ class ProgrammaticUserTokensView(generics.ListCreateAPIView):
         return [for_method(self.request)()]
 
     def get_user(self) -> User:
-        return get_object_or_404(User.objects.exclude(username__iexact="AnonymousUser"),
-                                 pk=self.kwargs["user_id"])
+        return get_object_or_404(User.objects.accounts(), pk=self.kwargs["user_id"])
 
     def get_queryset(self):
         return _tokens().filter(user=self.get_user())

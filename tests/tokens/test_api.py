@@ -156,6 +156,15 @@ def test_issuing_for_an_inactive_user_is_400(token_configurator):
         "user": ["This programmatic user is inactive; reactivate it before issuing tokens."]}
 
 
+def test_guardians_anonymous_user_is_not_an_account(token_configurator, settings):
+    from accounts.models import User
+
+    anonymous = User.objects.get(username=settings.ANONYMOUS_USER_NAME)
+    response = issue(client_for(token_configurator), anonymous)
+    assert response.status_code == 404
+    assert not ApiToken.objects.exists()
+
+
 def test_issuing_for_a_missing_user_is_404(token_configurator):
     response = client_for(token_configurator).post("/api/v1/programmatic-users/999999/tokens/",
                                                    {"name": "x"}, format="json")
