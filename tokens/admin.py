@@ -18,6 +18,8 @@ from django.utils.html import format_html
 
 from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser, User
+from audit.charts import bar_chart
+from audit.stats import daily_counts
 from permissions.admin_views import effective_permissions
 from tokens import services
 from tokens.exceptions import TokenConflict
@@ -36,6 +38,7 @@ NOT_SHOWN_AGAIN = "This token will not be shown again. Copy it now and store it 
 FORM_ALREADY_USED = ("That form was already sent, so no new token was issued and none is shown "
                      "again. The tokens below are this user's tokens.")
 NONCES = "tokens_issue_form_nonces"
+USAGE_DAYS = 30
 
 
 def form_nonce(request) -> str:
@@ -312,4 +315,7 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
         user = self.get_object(request, object_id)
         extra = {"can_issue_token": user is not None and user.is_active
                  and can_issue_tokens(request.user)}
+        if user is not None:
+            extra["usage_chart"] = bar_chart(daily_counts(actor_id=user.pk, days=USAGE_DAYS),
+                                             label=f"Requests per day, last {USAGE_DAYS} days")
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

@@ -270,3 +270,14 @@ def test_configurators_list_tokens_expiring_soon_and_never_used(alice):
     assert listed("expiring") == {"soon"}
     assert listed("never_used") == {"unused"}
     assert later.hint in browser.get(TOKENS).content.decode()
+
+
+def test_the_user_page_charts_requests_per_day(alice, programmatic_user):
+    from rest_framework.test import APIClient
+
+    token = ApiTokenFactory(user=programmatic_user)
+    for _ in range(3):
+        bearer(APIClient(), token.plaintext).get("/api/v1/me/")
+    html = browser_for(alice).get(f"{ROBOTS}{programmatic_user.pk}/change/").content.decode()
+    assert '<svg class="usage-chart"' in html
+    assert "Requests per day, last 30 days: 3 in 30 days, at most 3 a day" in html
