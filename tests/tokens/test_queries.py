@@ -1,0 +1,50 @@
+"""SQL per token request is fixed (DESIGN "Performance targets"): authentication 1 SELECT, the
+audit events 1 INSERT; GET me/ nothing more, a detail GET 2 more, a list page 2 more."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tests.projects.factories import InvoiceFactory, ProjectFactory, give_object_perms
+from tests.tokens.factories import ApiTokenFactory, bearer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_and_projects(programmatic_user):
+    projects = [ProjectFactory() for _ in range(30)]
+    for project in projects[:20]:
+        give_object_perms(programmatic_user, project, "view_project")
+        InvoiceFactory(project=project)
+    token = ApiTokenFactory(user=programmatic_user, last_used_at=timezone.now())
+    return bearer(APIClient(), token.plaintext), projects
+
+
+def statements(client, path) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return [query["sql"].split()[0].upper() for query in captured.captured_queries]
+
+
+def test_me_costs_the_lookup_and_the_audit_insert(client_and_projects):
+    client, _ = client_and_projects
+    assert statements(client, "/api/v1/me/") == ["SELECT", "INSERT"]
+
+
+@pytest.mark.parametrize("page_size", [1, 50, 200])
+def test_a_list_page_costs_two_more_at_any_size(client_and_projects, page_size):
+    client, _ = client_and_projects
+    sql = statements(client, f"/api/v1/projects/?page_size={page_size}")
+    assert sql[0] == "SELECT" and sql[-1] == "INSERT"
+    assert len(sql) <= 4
+
+
+def test_a_detail_get_costs_two_more(client_and_projects):
+    client, projects = client_and_projects
+    sql = statements(client, f"/api/v1/projects/{projects[0].pk}/")
+    assert sql[0] == "SELECT" and sql[-1] == "INSERT"
+    assert len(sql) <= 4
