@@ -77,6 +77,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_help_text = "Exact actor username or token hint (e.g. pgu_abcd)."
     show_full_result_count = False
     list_per_page = 50
+    ordering = ("-occurred_at", "-id")  # an index range under every filter (see audit/api.py)
     fields = ("id", "occurred_at", "event", "actor_id", "actor_username", "actor_category",
               "token_id", "token_hint", "target_type", "target_id", "target_repr", "ip",
               "user_agent", "request_id", "method", "path", "status", "details")

@@ -55,7 +55,7 @@ def _chunks(lines: Iterable[str]) -> Iterator[bytes]:
 
 def stream(events: QuerySet, fmt: str) -> Iterator[bytes]:
     """The export body, produced lazily; rows come from a server-side cursor on PostgreSQL."""
-    rows = events.order_by("-id").iterator(chunk_size=CHUNK_SIZE)
+    rows = events.order_by("-occurred_at", "-id").iterator(chunk_size=CHUNK_SIZE)
     lines = csv_lines(rows) if fmt == "csv" else jsonl_lines(rows)
     return _chunks(lines)
 

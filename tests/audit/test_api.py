@@ -315,3 +315,17 @@ def test_jsonl_keeps_one_event_per_line(auditor_client):
     text = body(auditor_client.get(f"{EXPORT}?format=jsonl"))
     assert len(text.splitlines()) == 1
     assert json.loads(text)["details"]["reason"] == "line\nbreak\u2028"
+
+
+def test_events_are_newest_first_by_time_then_id(auditor_client):
+    from audit.models import AuditEvent
+
+    late = AuditEvent.objects.create(event="token.used", occurred_at=at(5))
+    early = AuditEvent.objects.create(event="token.used", occurred_at=at(3))  # committed later
+    tie = AuditEvent.objects.create(event="token.used", occurred_at=at(5))
+    ids = [row["id"] for row in auditor_client.get(LIST).json()["results"]]
+    assert ids == [tie.id, late.id, early.id]
+    second = auditor_client.get(f"{LIST}?page_size=1").json()
+    assert [row["id"] for row in second["results"]] == [tie.id]
+    rest = auditor_client.get(second["next"]).json()["results"]
+    assert [row["id"] for row in rest] == [late.id]
