@@ -1,5 +1,6 @@
 """Settings for Programmatic Users: every value comes from the environment (API.md §6)."""
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -159,6 +160,11 @@ if TOKEN_DEFAULT_LIFETIME_DAYS > TOKEN_MAX_LIFETIME_DAYS:
     )
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 LEAK_REPORT_RATE = env_str("LEAK_REPORT_RATE", "10/minute")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", LEAK_REPORT_RATE):
+    raise ImproperlyConfigured(
+        f"LEAK_REPORT_RATE must look like 10/minute (per second, minute, hour or day), "
+        f"not {LEAK_REPORT_RATE!r}."
+    )
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 

@@ -33,7 +33,9 @@ def test_production_without_a_secret_stops_with_a_message_naming_it(missing):
 @pytest.mark.parametrize("name,value", [("DEBUG", "maybe"), ("TOKEN_MAX_LIFETIME_DAYS", "many"),
                                         ("TRUSTED_PROXY_COUNT", "-1"),
                                         ("EMAIL_URL", "http://mail"),
-                                        ("DATABASE_URL", "nonsense://x")])
+                                        ("DATABASE_URL", "nonsense://x"),
+                                        ("LEAK_REPORT_RATE", "lots"),
+                                        ("LEAK_REPORT_RATE", "0/minute")])
 def test_a_bad_value_names_its_variable(name, value):
     result = _manage({**PRODUCTION, name: value}, "check")
     assert result.returncode == 1
