@@ -96,7 +96,7 @@ def median(values):
 def main(argv=None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from bench import scenarios, seed, wrk
+    from bench import scenarios, wrk
 
     wrk.ensure_wrk()
     started = time.monotonic()
@@ -106,6 +106,7 @@ def main(argv=None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from bench import seed  # models: only once Django is set up
     facts = machine_facts()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     report = scenarios.Report(args=args, facts=facts)
