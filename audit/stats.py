@@ -1,10 +1,12 @@
-"""Aggregates over the log for charts: requests per day, read through one indexed query."""
+"""Aggregates over the log: requests per day (charts) and permissions exercised (advice)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEvent
 
@@ -25,3 +27,33 @@ def daily_counts(*, actor_id: int, event: str = AuditEvent.Event.TOKEN_USED, day
     found = {row["day"]: row["events"] for row in rows}
     return [(first + timedelta(days=n), found.get(first + timedelta(days=n), 0))
             for n in range(days)]
+
+
+def permission_uses(*, actor_id: int, since: datetime) -> dict[str, tuple[int, datetime]]:
+    """{"app_label.codename": (uses, last use)} from the actor's token.used events since `since`.
+
+    One aggregate statement over the (actor_id, occurred_at) index, unnesting each event's
+    `details.permissions` in the database.
+    """
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    if connection.vendor == "postgresql":
+        unnest = "CROSS JOIN LATERAL jsonb_array_elements_text(e.details -> 'permissions') p(name)"
+        name = "p.name"
+    else:
+        unnest = ", json_each(e.details, '$.permissions') p"
+        name = "p.value"
+    sql = (
+        f"SELECT {name}, COUNT(*), MAX(e.occurred_at) FROM {table} e {unnest} "  # noqa: S608
+        "WHERE e.actor_id = %s AND e.event = %s AND e.occurred_at >= %s "
+        f"GROUP BY {name}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [actor_id, AuditEvent.Event.TOKEN_USED, since])
+        rows = cursor.fetchall()
+    return {str(permission): (count, _aware(last)) for permission, count, last in rows}
+
+
+def _aware(value) -> datetime:
+    if isinstance(value, str):  # SQLite returns MAX() of the stored text
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)

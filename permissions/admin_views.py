@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import User
 from permissions.registry import protected_models
 from permissions.selectors import has_model_permission, stored_grants
+from permissions.usage import DEFAULT_DAYS, MAX_DAYS, permission_usage
 
 CONFIGURE_USERS = "accounts.configure_users"
 
@@ -58,3 +59,22 @@ def effective_permissions(request, user_id: int):
         "opts": user._meta,
     }
     return TemplateResponse(request, "permissions/effective_permissions.html", context)
+
+
+def permission_usage_page(request, user_id: int):
+    """GET ?days=: the least-privilege advice of a programmatic user, unused grants first."""
+    if not has_model_permission(request.user, CONFIGURE_USERS):
+        raise PermissionDenied
+    user = get_object_or_404(User.objects.programmatic(), pk=user_id)
+    try:
+        days = min(max(int(request.GET.get("days", DEFAULT_DAYS)), 1), MAX_DAYS)
+    except ValueError:
+        days = DEFAULT_DAYS
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Permission usage of {user.username}",
+        "subject": user,
+        "report": permission_usage(user, days=days),
+        "opts": user._meta,
+    }
+    return TemplateResponse(request, "permissions/permission_usage.html", context)

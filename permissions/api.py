@@ -1,6 +1,6 @@
 """Grants of a programmatic user, and the caller's own effective permissions (API.md §3)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -15,7 +15,10 @@ from permissions.serializers import (
     GrantOutSerializer,
     GrantSerializer,
     MyPermissionsSerializer,
+    PermissionUsageSerializer,
+    UsageQuerySerializer,
 )
+from permissions.usage import permission_usage
 
 CONFIGURE_USERS = "accounts.configure_users"
 
@@ -73,3 +76,21 @@ class MyPermissionsView(APIView):
     @extend_schema(responses=MyPermissionsSerializer)
     def get(self, request):
         return Response(selectors.my_permissions(request.user))
+
+
+class PermissionUsageView(APIView):
+    """Least-privilege advice: every permission the user holds, and its tokens' use of it."""
+
+    permission_classes = [model_permission_required(CONFIGURE_USERS)]
+
+    @extend_schema(parameters=[OpenApiParameter("days", int, description="Window, 1 to 365 "
+                                                "days (default 90).")],
+                   responses=PermissionUsageSerializer)
+    def get(self, request, user_id: int):
+        user = User.objects.programmatic().filter(pk=user_id).first()
+        if user is None:
+            raise NotFound()
+        query = UsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = permission_usage(user, days=query.validated_data["days"])
+        return Response(PermissionUsageSerializer(report).data)

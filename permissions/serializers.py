@@ -65,3 +65,24 @@ class MyPermissionsSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["global"] = fields.pop("global_")
         return fields
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=365, required=False, default=90)
+
+
+class PermissionUseSerializer(serializers.Serializer):
+    permission = serializers.CharField()
+    scope = serializers.ChoiceField(choices=["organization", "object"])
+    objects = ObjectRefSerializer(many=True)
+    sources = serializers.ListField(child=serializers.CharField(),
+                                    help_text='"direct" or the name of the group it came from.')
+    uses = serializers.IntegerField(help_text="token.used events that exercised it, in the window.")
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    unused = serializers.BooleanField()
+
+
+class PermissionUsageSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    permissions = PermissionUseSerializer(many=True)

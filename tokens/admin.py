@@ -20,7 +20,7 @@ from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser, User
 from audit.charts import bar_chart
 from audit.stats import daily_counts
-from permissions.admin_views import effective_permissions
+from permissions.admin_views import effective_permissions, permission_usage_page
 from tokens import services
 from tokens.exceptions import TokenConflict
 from tokens.forms import (
@@ -308,6 +308,8 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
         return [
             path("<int:user_id>/effective-permissions/", wrap(effective_permissions),
                  name="accounts_programmaticuser_effective_permissions"),
+            path("<int:user_id>/permission-usage/", wrap(permission_usage_page),
+                 name="accounts_programmaticuser_permission_usage"),
             *super().get_urls(),
         ]
 
