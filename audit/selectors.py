@@ -31,3 +31,11 @@ def audit_events(
     if status is not None:
         events = events.filter(status=status)
     return events
+
+
+def expiry_notices(token_ids) -> set[tuple[int, str]]:
+    """(token id, notified expiry) of every `token.expiry_notified` event of these tokens."""
+    rows = AuditEvent.objects.filter(
+        event=AuditEvent.Event.TOKEN_EXPIRY_NOTIFIED, token_id__in=list(token_ids)
+    ).values_list("token_id", "details")
+    return {(token_id, details.get("expires_at", "")) for token_id, details in rows}

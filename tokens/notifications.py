@@ -1,0 +1,64 @@
+"""E-mail each accountable contact about their tokens that expire soon, once per expiry."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from audit.selectors import expiry_notices
+from audit.services import record
+from tokens.models import ApiToken
+
+SUBJECT = "API tokens expiring within {days} days"
+
+
+@dataclass(frozen=True)
+class Sent:
+    contacts: int
+    tokens: int
+
+
+def _body(tokens: list[ApiToken], days: int) -> str:
+    lines = [
+        f"These API tokens you are the accountable contact for expire within {days} days.",
+        "Rotate them (the integration keeps working through the grace period) or let them "
+        "expire if they are no longer needed.",
+        "",
+    ]
+    for token in tokens:
+        lines.append(f"- {token.name} ({token.hint}…) of {token.user.username}: expires "
+                     f"{token.expires_at:%Y-%m-%d %H:%M} UTC")
+    return "\n".join(lines) + "\n"
+
+
+def tokens_notify_expiring(*, days: int, now=None) -> Sent:
+    """One e-mail per contact listing their usable tokens expiring within `days`.
+
+    A token is notified once per expiry date (rotation or a new expiry notifies again). The
+    mail cannot be part of a transaction: it is sent first, then its events are recorded, so a
+    crash in between may repeat a notice but never loses one.
+    """
+    now = now or timezone.now()
+    tokens = list(
+        ApiToken.objects.expiring_between(now, now + timedelta(days=days))
+        .filter(user__is_active=True).select_related("user").order_by("expires_at", "id")
+    )
+    done = expiry_notices(token.pk for token in tokens)
+    by_contact: dict[str, list[ApiToken]] = defaultdict(list)
+    for token in tokens:
+        if (token.pk, token.expires_at.isoformat()) not in done:
+            by_contact[token.user.contact_email].append(token)
+    for contact, pending in sorted(by_contact.items()):
+        send_mail(SUBJECT.format(days=days), _body(pending, days),
+                  settings.DEFAULT_FROM_EMAIL, [contact])
+        with transaction.atomic():
+            for token in pending:
+                record(AuditEvent.Event.TOKEN_EXPIRY_NOTIFIED, token=token, target=token.user,
+                       details={"expires_at": token.expires_at.isoformat(), "contact": contact,
+                                "window_days": days})
+    return Sent(contacts=len(by_contact), tokens=sum(len(v) for v in by_contact.values()))
