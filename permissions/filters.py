@@ -17,4 +17,6 @@ class ObjectPermissionsFilter(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         note_permission(request, permission_name(queryset.model, self.action))
-        return permitted(queryset, request.user, self.action)
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        one = lookup in getattr(view, "kwargs", {})
+        return permitted(queryset, request.user, self.action, one=one)
