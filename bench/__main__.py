@@ -123,6 +123,9 @@ def main(argv=None) -> int:
     report.elapsed = time.monotonic() - started
     text = report.markdown(command=" ".join(["make bench"] + (
         [f"BENCH_ARGS='{' '.join(argv or sys.argv[1:])}'"] if (argv or sys.argv[1:]) else [])))
+    analysis = Path(__file__).with_name("analysis.md")
+    if analysis.exists():  # the hand-written reading of the figures, kept with them
+        text += "\n" + analysis.read_text()
     Path(args.output).write_text(text)
     print(text)
     return 0
