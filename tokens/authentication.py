@@ -38,7 +38,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         except crypto.TokenFormatError as error:
             self._fail(audit, error.reason)
         digest = crypto.digest(plaintext)
-        token = ApiToken.objects.for_authentication(digest).first()
+        token = ApiToken.objects.authenticating(digest)
         if token is None or not hmac.compare_digest(token.digest, digest):
             self._fail(audit, "unknown")
         ip = audit.ip if audit is not None else client_ip(request)

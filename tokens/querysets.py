@@ -1,13 +1,34 @@
 """Reads of tokens, named for intent."""
 
-from django.db import models
+import functools
+
+from django.db import connections, models
 from django.utils import timezone
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def for_authentication(self, digest: str):
-        """The one indexed query of authentication: the token and its user together."""
-        return self.select_related("user").filter(digest=digest)
+    def authenticating(self, digest: str):
+        """The token with `digest` and its user, or None: the one indexed query of
+        authentication, through a statement built once per process and instances made with
+        `from_db` (the ORM would compile the same `select_related("user")` query on every
+        request: ~0.5 ms of a 2 ms request)."""
+        connection = connections[self.db]
+        sql, token_fields, user_fields, converters = _authentication_statement(self.db)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [digest])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for index, functions, expression in converters:  # what the ORM applies to each column
+            for function in functions:
+                row[index] = function(row[index], expression, connection)
+        split = len(token_fields)
+        token = self.model.from_db(self.db, token_fields, row[:split])
+        user_field = self.model._meta.get_field("user")
+        user = user_field.related_model.from_db(self.db, user_fields, row[split:])
+        user_field.set_cached_value(token, user)
+        return token
 
     def revoked(self):
         return self.filter(revoked_at__isnull=False)
@@ -32,3 +53,33 @@ class ApiTokenQuerySet(models.QuerySet):
 
     def expiring_between(self, start, end):
         return self.usable(start).filter(expires_at__lte=end)
+
+
+@functools.cache
+def _authentication_statement(alias: str) -> tuple[str, list[str], list[str], list]:
+    """SELECT every column of the token and of its user, by digest (the unique index), with the
+    database converters of each column (datetimes on SQLite, JSON, ...)."""
+    from tokens.models import ApiToken
+
+    quote = connections[alias].ops.quote_name
+    user_model = ApiToken._meta.get_field("user").related_model
+    tokens, users = ApiToken._meta, user_model._meta
+    token_fields = [field.attname for field in tokens.concrete_fields]
+    user_fields = [field.attname for field in users.concrete_fields]
+    columns = [f"t.{quote(field.column)}" for field in tokens.concrete_fields]
+    columns += [f"u.{quote(field.column)}" for field in users.concrete_fields]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(tokens.db_table)} t "  # noqa: S608 (quoted)
+        f"INNER JOIN {quote(users.db_table)} u ON u.{quote(users.pk.column)} = "
+        f"t.{quote(tokens.get_field('user').column)} WHERE t.{quote('digest')} = %s"
+    )
+    connection = connections[alias]
+    converters = []
+    fields = [*tokens.concrete_fields, *users.concrete_fields]
+    for index, field in enumerate(fields):
+        expression = field.get_col(field.model._meta.db_table)
+        functions = (connection.ops.get_db_converters(expression)
+                     + expression.get_db_converters(connection))
+        if functions:
+            converters.append((index, functions, expression))
+    return sql, token_fields, user_fields, converters

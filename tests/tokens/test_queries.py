@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from tests.projects.factories import InvoiceFactory, ProjectFactory, give_object_perms
 from tests.tokens.factories import ApiTokenFactory, bearer
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,26 @@ def test_a_detail_get_costs_two_more(client_and_projects):
     sql = statements(client, f"/api/v1/projects/{projects[0].pk}/")
     assert sql[0] == "SELECT" and sql[-1] == "INSERT"
     assert len(sql) <= 4
+
+
+def test_the_prepared_lookup_builds_what_the_orm_would(programmatic_user):
+    token = ApiTokenFactory(user=programmatic_user, allowed_ips=["10.0.0.0/8"],
+                            last_used_at=timezone.now(), last_used_ip="10.1.2.3",
+                            description="nightly sync")
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+
+    found = ApiToken.objects.authenticating(token.digest)
+
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(expected.user)._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(expected.user, field.attname)
+    assert found.allowed_ips == ["10.0.0.0/8"]
+    assert found._state.adding is False and found._state.db == "default"
+    with CaptureQueriesContext(connection) as captured:
+        assert found.user.username == programmatic_user.username  # cached: no query
+    assert captured.captured_queries == []
+
+
+def test_the_prepared_lookup_finds_nothing_for_an_unknown_digest():
+    assert ApiToken.objects.authenticating("0" * 64) is None
