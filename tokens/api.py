@@ -24,6 +24,7 @@ from tokens.serializers import (
     TokenIssueSerializer,
     TokenRevokeSerializer,
     TokenRotateSerializer,
+    me_body,
 )
 from tokens.throttles import LeakReportThrottle
 
@@ -148,8 +149,7 @@ class MeView(APIView):
     def get(self, request):
         user = request.user
         token = request.auth if isinstance(request.auth, ApiToken) else None
-        return Response(MeSerializer({"id": user.pk, "username": user.username,
-                                      "category": user.category, "token": token}).data)
+        return Response(me_body(user, token))
 
 
 class SelfRotateView(APIView):

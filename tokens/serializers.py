@@ -115,7 +115,30 @@ class MeTokenSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.Serializer):
+    """The shape of `GET me/` (for the schema; `me_body` builds it on the hot path)."""
+
     id = serializers.IntegerField()
     username = serializers.CharField()
     category = serializers.CharField()
     token = MeTokenSerializer(allow_null=True)
+
+
+_datetime = serializers.DateTimeField()
+
+
+def me_body(user, token: ApiToken | None) -> dict:
+    """MeSerializer's output built directly: `me/` is what integrations call to check a token,
+    and the serializer machinery cost a tenth of its time. Tests hold the two equal."""
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "category": user.category,
+        "token": None if token is None else {
+            "id": token.pk,
+            "name": token.name,
+            "hint": token.hint,
+            "expires_at": _datetime.to_representation(token.expires_at),
+            "read_only": token.read_only,
+            "allowed_ips": token.allowed_ips,
+        },
+    }

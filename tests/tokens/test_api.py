@@ -12,6 +12,7 @@ from tests.conftest import client_for
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tokens import crypto
 from tokens.models import ApiToken
+from tokens.serializers import MeSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,31 @@ def test_the_issued_token_works_at_once(token_configurator, programmatic_user):
     response = bearer(APIClient(), plaintext).get(ME)
     assert response.status_code == 200
     assert response.json()["username"] == programmatic_user.username
+
+
+def test_me_answers_the_caller_and_its_token_exactly(programmatic_user):
+    token = ApiTokenFactory(user=programmatic_user, name="nightly", read_only=True,
+                            allowed_ips=["127.0.0.0/8"],
+                            expires_at=datetime.datetime(2031, 2, 3, 4, 5, 6, 789000,
+                                                         tzinfo=datetime.UTC))
+    response = bearer(APIClient(), token.plaintext).get(ME)
+    assert response.status_code == 200
+    expected = {"id": programmatic_user.pk, "username": programmatic_user.username,
+                "category": "programmatic",
+                "token": {"id": token.pk, "name": "nightly", "hint": token.hint,
+                          "expires_at": "2031-02-03T04:05:06.789000Z", "read_only": True,
+                          "allowed_ips": ["127.0.0.0/8"]}}
+    assert response.json() == expected
+    # The hot path builds the body by hand; it is what the documented serializer gives.
+    assert MeSerializer({"id": programmatic_user.pk, "username": programmatic_user.username,
+                         "category": "programmatic", "token": token}).data == expected
+
+
+def test_me_with_a_session_has_no_token(person):
+    response = client_for(person).get(ME)
+    assert response.status_code == 200
+    assert response.json() == {"id": person.pk, "username": person.username,
+                               "category": "personal", "token": None}
 
 
 @pytest.mark.parametrize("body, field, message", [
