@@ -16,7 +16,9 @@ class RequestAuditMiddleware:
         request.audit = audit
         response = self.get_response(request)
         response["X-Request-ID"] = audit.request_id
-        record_many(self.events_for(request, audit, response.status_code))
+        # A token request's events say only that the token was used: the cheaper commit.
+        record_many(self.events_for(request, audit, response.status_code),
+                    usage=audit.token is not None)
         return response
 
     def events_for(self, request, audit: RequestAudit, status: int) -> list[AuditEvent]:

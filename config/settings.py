@@ -165,6 +165,15 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", LEA
         f"LEAK_REPORT_RATE must look like 10/minute (per second, minute, hour or day), "
         f"not {LEAK_REPORT_RATE!r}."
     )
+# How the request path commits usage events (token.used, access.denied of a token request):
+# "async" commits them with synchronous_commit off on PostgreSQL (nothing is lost when a worker
+# dies; a database crash can lose the last ~0.6 s of them), "sync" waits for the WAL flush.
+# Token lifecycle events, failed authentications and every write's own event are always durable.
+AUDIT_USAGE_COMMIT = env_str("AUDIT_USAGE_COMMIT", "async")
+if AUDIT_USAGE_COMMIT not in ("async", "sync"):
+    raise ImproperlyConfigured(
+        f"AUDIT_USAGE_COMMIT must be async or sync, not {AUDIT_USAGE_COMMIT!r}."
+    )
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 

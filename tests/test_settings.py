@@ -35,7 +35,8 @@ def test_production_without_a_secret_stops_with_a_message_naming_it(missing):
                                         ("EMAIL_URL", "http://mail"),
                                         ("DATABASE_URL", "nonsense://x"),
                                         ("LEAK_REPORT_RATE", "lots"),
-                                        ("LEAK_REPORT_RATE", "0/minute")])
+                                        ("LEAK_REPORT_RATE", "0/minute"),
+                                        ("AUDIT_USAGE_COMMIT", "never")])
 def test_a_bad_value_names_its_variable(name, value):
     result = _manage({**PRODUCTION, name: value}, "check")
     assert result.returncode == 1
