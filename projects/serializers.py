@@ -4,12 +4,13 @@ from rest_framework import serializers
 
 from accounts.models import User
 from audit.context import note_permission
+from config.representation import FastRepresentationMixin
 from permissions.selectors import permission_name, permitted
 from projects import exceptions
 from projects.models import Invoice, Project
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     manager = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.personal(), allow_null=True, required=False,
         error_messages={"does_not_exist": exceptions.NOT_A_PERSON},
@@ -31,7 +32,7 @@ class ViewableProjectField(serializers.PrimaryKeyRelatedField):
         return permitted(Project.objects.all(), request.user, "view")
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     project = ViewableProjectField()
 
     class Meta:

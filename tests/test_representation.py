@@ -1,0 +1,86 @@
+"""FastRepresentationMixin gives exactly what DRF's own ModelSerializer gives."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from rest_framework import serializers
+
+from config.representation import FastRepresentationMixin
+from projects.models import Project
+from projects.serializers import InvoiceSerializer, ProjectSerializer
+from tests.accounts.factories import PersonFactory
+from tests.projects.factories import InvoiceFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def drf_representation(serializer_class, instance) -> dict:
+    """What the serializer gives without the mixin (DRF's Serializer.to_representation)."""
+    serializer = serializer_class(instance)
+    return serializers.ModelSerializer.to_representation(serializer, instance)
+
+
+@pytest.mark.parametrize("manager", [True, False])
+def test_projects_read_exactly_as_drf_reads_them(manager):
+    project = ProjectFactory(budget=Decimal("1234.5"), manager=PersonFactory() if manager else None)
+    project.refresh_from_db()
+
+    fast = ProjectSerializer(project).data
+
+    assert fast == drf_representation(ProjectSerializer, project)
+    assert fast["budget"] == "1234.50"
+    assert fast["manager"] == (project.manager_id if manager else None)
+    assert fast["created_at"].endswith("Z")
+    assert list(fast) == ["id", "code", "name", "client", "manager", "status", "budget",
+                          "created_at"]
+
+
+def test_invoices_read_exactly_as_drf_reads_them():
+    invoice = InvoiceFactory(amount=Decimal("10"), issued_on=datetime.date(2026, 3, 4))
+    invoice.refresh_from_db()
+
+    fast = InvoiceSerializer(invoice).data
+
+    assert fast == drf_representation(InvoiceSerializer, invoice)
+    assert fast["project"] == invoice.project_id
+    assert fast["issued_on"] == "2026-03-04"
+
+
+def test_a_page_reads_every_row_and_a_fresh_instance_of_an_unusual_type():
+    projects = ProjectFactory.create_batch(3)
+    unsaved = Project(code="X1", name=7, client="c", status="active", budget=1,
+                      created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+
+    rows = ProjectSerializer([*projects, unsaved], many=True).data
+
+    assert [row["id"] for row in rows] == [p.pk for p in projects] + [None]
+    assert rows[3]["name"] == "7"  # an int in a CharField: DRF's str(), not the int
+    assert rows[3]["budget"] == "1.00"
+
+
+class Shapes(FastRepresentationMixin, serializers.ModelSerializer):
+    """Fields the mixin leaves to DRF: a method, a property-like source, a dotted source."""
+
+    upper = serializers.SerializerMethodField()
+    label = serializers.CharField(source="__str__", read_only=True)
+    manager_name = serializers.CharField(source="manager.username", default=None,
+                                         read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "upper", "label", "manager_name"]
+
+    def get_upper(self, project):
+        return project.code.upper()
+
+
+def test_fields_it_does_not_know_keep_drf_behaviour():
+    project = ProjectFactory(code="abc", manager=PersonFactory(username="ann"))
+
+    fast = Shapes(project).data
+
+    assert fast == drf_representation(Shapes, project)
+    assert fast["upper"] == "ABC"
+    assert fast["label"] == str(project)
+    assert fast["manager_name"] == "ann"
