@@ -9,6 +9,7 @@ output equal to DRF's.
 
 from django.core.exceptions import FieldDoesNotExist
 from rest_framework import fields, relations
+from rest_framework.settings import api_settings
 
 # Serializer fields that represent a value of the listed types as the value itself.
 IDENTITY = {
@@ -42,6 +43,10 @@ def _plan(field, model) -> tuple | None:
         return model_field.attname, IDENTITY[relations.PrimaryKeyRelatedField], None
     if model_field.is_relation:
         return None
+    if kind is fields.BigIntegerField:
+        if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING):
+            return model_field.attname, (), field.to_representation
+        return model_field.attname, (int,), None
     if kind in IDENTITY:
         return model_field.attname, IDENTITY[kind], None
     if kind in CONVERTED:
@@ -50,14 +55,21 @@ def _plan(field, model) -> tuple | None:
 
 
 class FastRepresentationMixin:
-    """For ModelSerializers read in bulk (list pages)."""
+    """For ModelSerializers read in bulk (list pages).
+
+    When every readable field has a plan, the plan is kept on the class: later instances read
+    without building their fields at all (DRF builds them per instance, per request). The
+    fields in such a plan depend on nothing but the class (no context, no request).
+    """
 
     def to_representation(self, instance):
-        plan = self.__dict__.get("_fast_plan")
+        plan = type(self).__dict__.get("_fast_class_plan") or self.__dict__.get("_fast_plan")
         if plan is None:
             model = self.Meta.model
             plan = [(f.field_name, f, _plan(f, model)) for f in self._readable_fields]
             self.__dict__["_fast_plan"] = plan
+            if all(how is not None for _, _, how in plan):
+                type(self)._fast_class_plan = plan
         data = {}
         for name, field, how in plan:
             if how is not None:

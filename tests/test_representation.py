@@ -84,3 +84,26 @@ def test_fields_it_does_not_know_keep_drf_behaviour():
     assert fast["upper"] == "ABC"
     assert fast["label"] == str(project)
     assert fast["manager_name"] == "ann"
+
+
+def test_big_integers_follow_drf_setting(settings):
+    project = ProjectFactory()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "COERCE_BIGINT_TO_STRING": True}
+
+    class Coerced(FastRepresentationMixin, serializers.ModelSerializer):
+        class Meta:
+            model = Project
+            fields = ["id", "code"]
+
+    fast = Coerced(project).data
+
+    assert fast == drf_representation(Coerced, project) == {"id": str(project.pk),
+                                                            "code": project.code}
+
+
+def test_the_plan_is_kept_on_the_class_only_when_every_field_has_one():
+    ProjectSerializer(ProjectFactory()).data  # noqa: B018 (reading builds the plan)
+    Shapes(ProjectFactory(manager=PersonFactory())).data  # noqa: B018
+
+    assert "_fast_class_plan" in ProjectSerializer.__dict__
+    assert "_fast_class_plan" not in Shapes.__dict__
