@@ -10,11 +10,12 @@ import functools
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.db import connection, models
 from django.db.models import F
 from django.db.models.expressions import RawSQL
 
+from accounts.backends import model_permission_names
 from permissions.expressions import AmongIds
 from permissions.registry import PermissionTables, protected_models, tables_for
 
@@ -33,51 +34,15 @@ def permission_name(model: type[models.Model] | models.Model, action: str) -> st
 
 
 def model_permissions(user) -> frozenset[str]:
-    """Every model-wide permission of `user`, direct or through its groups (one statement)."""
+    """Every model-wide permission of `user`, direct or through its groups (one statement,
+    shared with Django's `user.has_perm`)."""
     if not is_active_user(user):
         return frozenset()
     cached = getattr(user, _MODEL_PERMS_CACHE, None)
     if cached is None:
-        if user.is_superuser:
-            rows = Permission.objects.values_list("content_type__app_label", "codename")
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(_model_permissions_statement(), [user.pk, user.pk])
-                rows = cursor.fetchall()
-        cached = frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
+        cached = frozenset(model_permission_names(user))
         setattr(user, _MODEL_PERMS_CACHE, cached)
     return cached
-
-
-@functools.cache
-def _model_permissions_statement() -> str:
-    """(app_label, codename) of the permissions held directly or through a group: built once,
-    as the ORM's union query cost a millisecond of Python on every request that checks one."""
-    # Only quoted identifiers from the models' _meta go into the text; values are parameters.
-    quote = connection.ops.quote_name
-    user_model = get_user_model()
-    permission = Permission._meta
-    content_type = permission.get_field("content_type").related_model._meta
-    direct = user_model.user_permissions.through._meta
-    memberships = user_model.groups.through._meta
-    group_permissions = Group.permissions.through._meta
-
-    def column(opts, name: str) -> str:
-        return quote(opts.get_field(name).column)
-
-    return (
-        f"SELECT c.{quote('app_label')}, p.{quote('codename')} "  # noqa: S608
-        f"FROM {quote(permission.db_table)} p INNER JOIN {quote(content_type.db_table)} c "
-        f"ON c.{quote(content_type.pk.column)} = p.{column(permission, 'content_type')} "
-        f"WHERE p.{quote(permission.pk.column)} IN ("
-        f"SELECT d.{column(direct, 'permission')} FROM {quote(direct.db_table)} d "
-        f"WHERE d.{column(direct, 'user')} = %s UNION ALL "
-        f"SELECT gp.{column(group_permissions, 'permission')} "
-        f"FROM {quote(group_permissions.db_table)} gp "
-        f"INNER JOIN {quote(memberships.db_table)} m "
-        f"ON m.{column(memberships, 'group')} = gp.{column(group_permissions, 'group')} "
-        f"WHERE m.{column(memberships, 'user')} = %s)"
-    )
 
 
 def has_model_permission(user, permission: str) -> bool:
