@@ -61,13 +61,36 @@ def object_permissions(user, obj: models.Model) -> frozenset[str]:
     tables = tables_for(obj)
     if tables is None or not is_active_user(user):
         return frozenset()
-    direct = tables.user_table.objects.filter(user_id=user.pk, content_object=obj)
-    via_groups = tables.group_table.objects.filter(group_id__in=_memberships(user),
-                                                   content_object=obj)
-    rows = direct.values_list("permission__codename").union(
-        via_groups.values_list("permission__codename")
+    with connection.cursor() as cursor:
+        cursor.execute(_object_permissions_statement(tables), [user.pk, obj.pk, obj.pk, user.pk])
+        return frozenset(codename for (codename,) in cursor.fetchall())
+
+
+@functools.cache
+def _object_permissions_statement(tables: PermissionTables) -> str:
+    """Codenames granted on one object to a user (params: user id, object id) or to its groups
+    (object id, user id); built once per protected model."""
+    # Only quoted identifiers from the models' _meta go into the text; values are parameters.
+    quote = connection.ops.quote_name
+    permission = Permission._meta
+    memberships = get_user_model().groups.through._meta
+    user_table, group_table = tables.user_table._meta, tables.group_table._meta
+
+    def column(opts, name: str) -> str:
+        return quote(opts.get_field(name).column)
+
+    return (
+        f"SELECT p.{quote('codename')} FROM {quote(permission.db_table)} p "  # noqa: S608
+        f"WHERE p.{quote(permission.pk.column)} IN ("
+        f"SELECT u.{column(user_table, 'permission')} FROM {quote(user_table.db_table)} u "
+        f"WHERE u.{column(user_table, 'user')} = %s "
+        f"AND u.{column(user_table, 'content_object')} = %s UNION ALL "
+        f"SELECT g.{column(group_table, 'permission')} FROM {quote(group_table.db_table)} g "
+        f"WHERE g.{column(group_table, 'content_object')} = %s "
+        f"AND g.{column(group_table, 'group')} IN ("
+        f"SELECT m.{column(memberships, 'group')} FROM {quote(memberships.db_table)} m "
+        f"WHERE m.{column(memberships, 'user')} = %s))"
     )
-    return frozenset(codename for (codename,) in rows)
 
 
 @functools.cache
