@@ -111,11 +111,14 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     report = scenarios.Report(args=args, facts=facts)
     fixture = seed.base(users=args.users)
-    for size in sizes:
+    for number, size in enumerate(sizes):
         print(f"bench: seeding {size} projects ({args.granted} granted)", file=sys.stderr)
         seed.projects(fixture, total=size, granted=args.granted)
         scenarios.run_phase(report, fixture, phase=f"{size:,} projects", rounds=args.rounds,
                             args=args, list_label=f"list page of 50 at {size:,} projects")
+        if number == 0:
+            scenarios.run_sync_commit_phase(report, fixture, args=args)
+            scenarios.run_worker_kill_check(report, fixture, args=args)
     if args.audit_events:
         print(f"bench: seeding {args.audit_events} audit events", file=sys.stderr)
         seed.audit_events(fixture, total=args.audit_events)

@@ -16,7 +16,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
-    requests: int
+    requests: int  # completed responses, whatever their status
+    non2xx: int = 0
 
 
 def ensure_wrk() -> str:
@@ -44,7 +45,8 @@ def parse(output: str) -> Result:
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
     requests = int(re.search(r"(\d+) requests in", output).group(1))
-    return Result(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors, requests=requests)
+    return Result(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors, requests=requests,
+                  non2xx=int(non2xx.group(1)) if non2xx else 0)
 
 
 def run(url: str, *, headers: dict[str, str], seconds: int, threads: int, connections: int,
