@@ -15,19 +15,20 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
 
 
+# The busiest addresses first (`me/`, then the data): every request walks this list in order.
 api_v1 = [
+    path("", include("tokens.urls")),
+    path("", include("projects.urls")),
     path("", include("accounts.urls")),
     path("", include("permissions.urls")),
-    path("", include("projects.urls")),
-    path("", include("tokens.urls")),
     path("", include("audit.urls")),
     re_path(r"^.*/$", api_not_found),  # last: addresses without a slash still get APPEND_SLASH
 ]
 
 urlpatterns = [
+    path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
