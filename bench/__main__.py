@@ -119,6 +119,7 @@ def main(argv=None) -> int:
         if number == 0:
             scenarios.run_sync_commit_phase(report, fixture, args=args)
             scenarios.run_worker_kill_check(report, fixture, args=args)
+            fixture.skip_usage_events()
     if args.audit_events:
         print(f"bench: seeding {args.audit_events} audit events", file=sys.stderr)
         seed.audit_events(fixture, total=args.audit_events)
