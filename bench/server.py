@@ -32,7 +32,9 @@ class Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "config.wsgi:application",
                    "--workers", str(self.workers), "--worker-class", "sync",
                    "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
-                   "--backlog", "2048"]
+                   "--backlog", "2048",
+                   # a 1,000,000-row export streams for longer than gunicorn's default 30 s
+                   "--timeout", "600"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
