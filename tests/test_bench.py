@@ -1,0 +1,74 @@
+"""The benchmark's own arithmetic: reading wrk's report and computing ratios inside each round.
+
+`make bench` itself needs gunicorn, wrk and minutes of load, so it is not part of `make test`;
+these tests hold the parts whose mistakes would silently misreport every figure.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from bench import wrk
+from bench.scenarios import Report
+
+WRK_OUTPUT = """\
+Running 5s test @ http://127.0.0.1:8000/api/v1/me/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    21.89ms    4.10ms  60.12ms   80.00%
+    Req/Sec   362.10     40.00   450.00     70.00%
+  Latency Distribution
+     50%  850.00us
+     75%   24.00ms
+     90%   27.00ms
+     99%    1.20s
+  3620 requests in 5.01s, 1.10MB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 4
+Requests/sec:    722.55
+Transfer/sec:    220.00KB
+"""
+
+
+def test_wrk_report_is_read_in_milliseconds_with_every_error_counted():
+    result = wrk.parse(WRK_OUTPUT)
+    assert result == wrk.Result(rps=722.55, p50_ms=0.85, p99_ms=1200.0, errors=9,
+                                requests=3620, non2xx=4)
+
+
+def test_a_clean_wrk_report_has_no_errors():
+    clean = "\n".join(line for line in WRK_OUTPUT.splitlines()
+                      if not line.strip().startswith(("Socket errors", "Non-2xx")))
+    result = wrk.parse(clean)
+    assert (result.errors, result.non2xx, result.p50_ms) == (0, 0, 0.85)
+
+
+def test_a_report_without_a_latency_distribution_is_refused():
+    without = WRK_OUTPUT.replace("     50%  850.00us\n", "")
+    with pytest.raises(AttributeError):
+        wrk.parse(without)
+
+
+def _result(rps, errors=0):
+    return wrk.Result(rps=rps, p50_ms=10.0, p99_ms=20.0, errors=errors, requests=int(rps * 5))
+
+
+def test_the_table_gives_the_median_of_the_per_round_ratios():
+    args = SimpleNamespace(threads=2, connections=16, seconds=5, rounds=3)
+    report = Report(args=args, facts={"cpu": "2 cores"})
+    baseline = report.row("10,000 projects", "DRF TokenAuthentication (baseline)")
+    bearer = report.row("10,000 projects", "Bearer me/")
+    extra = report.row("sync", "Bearer me/, flushed")
+    # Per-round ratios 0.70, 0.90, 0.95: their median is 0.90, while the ratio of the median
+    # throughputs (700 / 1000) would be 0.70.
+    for drf, ours in [(1000, 700), (500, 450), (1200, 1140)]:
+        baseline.rounds.append(_result(drf))
+        bearer.rounds.append(_result(ours, errors=1))
+        bearer.ratios.append(ours / drf)
+    extra.rounds.append(_result(300))
+    lines = report.markdown(command="make bench").splitlines()
+    assert ("| 10,000 projects | DRF TokenAuthentication (baseline) | 1,000 | 10.00 | 20.00 "
+            "| 1.00 | 0 |") in lines
+    assert "| 10,000 projects | Bearer me/ | 700 | 10.00 | 20.00 | 0.90 | 3 |" in lines
+    assert "| sync | Bearer me/, flushed | 300 | 10.00 | 20.00 | — | 0 |" in lines
+    assert "Command: `make bench`" in lines
