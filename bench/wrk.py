@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LUA = Path(__file__).with_name("lua")
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
 @dataclass
@@ -29,22 +29,33 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
+class UnreadableReport(ValueError):
+    """wrk printed something this bench cannot read (no --latency distribution, a crash)."""
+
+
+def _required(pattern: str, output: str) -> str:
+    found = re.search(pattern, output, re.M)
+    if found is None:
+        raise UnreadableReport(f"wrk's report has no match for {pattern!r}:\n{output}")
+    return found.group(1)
+
+
 def _ms(text: str) -> float:
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(number) * _UNITS[unit]
 
 
 def parse(output: str) -> Result:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    rps = float(_required(r"Requests/sec:\s+([\d.]+)", output))
+    p50 = _ms(_required(r"^\s+50%\s+([\d.]+(?:us|ms|s|m))$", output))
+    p99 = _ms(_required(r"^\s+99%\s+([\d.]+(?:us|ms|s|m))$", output))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
                               r"timeout (\d+)", output)
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    requests = int(_required(r"(\d+) requests in", output))
     return Result(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors, requests=requests,
                   non2xx=int(non2xx.group(1)) if non2xx else 0)
 

@@ -45,8 +45,13 @@ def test_a_clean_wrk_report_has_no_errors():
 
 def test_a_report_without_a_latency_distribution_is_refused():
     without = WRK_OUTPUT.replace("     50%  850.00us\n", "")
-    with pytest.raises(AttributeError):
+    with pytest.raises(wrk.UnreadableReport, match="50%"):
         wrk.parse(without)
+
+
+def test_a_latency_in_minutes_is_read():
+    slow = WRK_OUTPUT.replace("     99%    1.20s", "     99%    1.50m")
+    assert wrk.parse(slow).p99_ms == 90000.0
 
 
 def _result(rps, errors=0):
