@@ -47,8 +47,8 @@ def _ms(text: str) -> float:
 
 def parse(output: str) -> Result:
     rps = float(_required(r"Requests/sec:\s+([\d.]+)", output))
-    p50 = _ms(_required(r"^\s+50%\s+([\d.]+(?:us|ms|s|m))$", output))
-    p99 = _ms(_required(r"^\s+99%\s+([\d.]+(?:us|ms|s|m))$", output))
+    p50 = _ms(_required(r"^\s+50%\s+([\d.]+(?:us|ms|s|m))[ \t]*$", output))
+    p99 = _ms(_required(r"^\s+99%\s+([\d.]+(?:us|ms|s|m))[ \t]*$", output))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
                               r"timeout (\d+)", output)
