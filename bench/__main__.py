@@ -122,7 +122,7 @@ def main(argv=None) -> int:
             fixture.skip_usage_events()
     if args.audit_events:
         print(f"bench: seeding {args.audit_events} audit events", file=sys.stderr)
-        seed.audit_events(fixture, total=args.audit_events)
+        seed.audit_events(fixture, total=args.audit_events, export_rows=args.export_rows)
         scenarios.run_audit_phase(report, fixture, args=args)
     report.elapsed = time.monotonic() - started
     text = report.markdown(command=" ".join(["make bench"] + (

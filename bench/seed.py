@@ -127,8 +127,9 @@ def projects(fixture: Fixture, *, total: int, granted: int) -> None:
         cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a live database
 
 
-def audit_events(fixture: Fixture, *, total: int) -> None:
-    """`total` token.used events, one every 3 s from 2026-01-01, every 50th by the bench token."""
+def audit_events(fixture: Fixture, *, total: int, export_rows: int) -> None:
+    """`total` token.used events, one every 3 s from 2026-01-01, every 50th by the bench token;
+    the export measured covers the first `export_rows` of them."""
     columns = ["occurred_at", "event", "actor_id", "actor_username", "actor_category",
                "token_id", "token_hint", "target_type", "target_id", "target_repr", "ip",
                "user_agent", "request_id", "method", "path", "status", "details"]
@@ -147,5 +148,6 @@ def audit_events(fixture: Fixture, *, total: int) -> None:
         cursor.execute("VACUUM ANALYZE audit_auditevent")
     last = AUDIT_EPOCH + timedelta(seconds=3 * total)
     fixture.audit_since = (last - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    fixture.export_until = (AUDIT_EPOCH + timedelta(seconds=3 * min(total, 1_000_000))
+    # `until` is exclusive: one second past the last exported event.
+    fixture.export_until = (AUDIT_EPOCH + timedelta(seconds=3 * min(total, export_rows) + 1)
                             ).strftime("%Y-%m-%dT%H:%M:%SZ")
