@@ -33,31 +33,33 @@ class UnreadableReport(ValueError):
     """wrk printed something this bench cannot read (no --latency distribution, a crash)."""
 
 
-def _required(pattern: str, output: str) -> str:
+def _required(pattern: str, output: str) -> re.Match:
     found = re.search(pattern, output, re.M)
     if found is None:
         raise UnreadableReport(f"wrk's report has no match for {pattern!r}:\n{output}")
-    return found.group(1)
+    return found
 
 
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * _UNITS[unit]
+def _percentile_ms(percent: int, output: str) -> float:
+    """A line of the latency distribution; wrk pads a one-letter unit with a trailing space."""
+    found = _required(rf"^\s+{percent}%\s+([\d.]+)({'|'.join(_UNITS)})[ \t]*$", output)
+    return float(found.group(1)) * _UNITS[found.group(2)]
+
+
+def _count(pattern: str, output: str) -> int:
+    found = re.search(pattern, output)
+    return sum(int(n) for n in found.groups()) if found else 0
 
 
 def parse(output: str) -> Result:
-    rps = float(_required(r"Requests/sec:\s+([\d.]+)", output))
-    p50 = _ms(_required(r"^\s+50%\s+([\d.]+(?:us|ms|s|m))[ \t]*$", output))
-    p99 = _ms(_required(r"^\s+99%\s+([\d.]+(?:us|ms|s|m))[ \t]*$", output))
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
-                              r"timeout (\d+)", output)
-    errors = int(non2xx.group(1)) if non2xx else 0
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    requests = int(_required(r"(\d+) requests in", output))
-    return Result(rps=rps, p50_ms=p50, p99_ms=p99, errors=errors, requests=requests,
-                  non2xx=int(non2xx.group(1)) if non2xx else 0)
+    non2xx = _count(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = _count(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                           r"timeout (\d+)", output)
+    return Result(rps=float(_required(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+                  p50_ms=_percentile_ms(50, output), p99_ms=_percentile_ms(99, output),
+                  errors=non2xx + socket_errors,
+                  requests=int(_required(r"(\d+) requests in", output).group(1)),
+                  non2xx=non2xx)
 
 
 def run(url: str, *, headers: dict[str, str], seconds: int, threads: int, connections: int,
