@@ -20,6 +20,7 @@ from tokens import services as token_services
 
 BENCH_USER = "bench-sync"
 AUDIT_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+AUDIT_STEP = timedelta(seconds=3)  # seeded event n occurs at AUDIT_EPOCH + n × AUDIT_STEP, n ≥ 1
 
 
 @dataclass
@@ -128,26 +129,32 @@ def projects(fixture: Fixture, *, total: int, granted: int) -> None:
 
 
 def audit_events(fixture: Fixture, *, total: int, export_rows: int) -> None:
-    """`total` token.used events, one every 3 s from 2026-01-01, every 50th by the bench token;
-    the export measured covers the first `export_rows` of them."""
+    """`total` token.used events, one per AUDIT_STEP after 2026-01-01, every 50th by the bench
+    token; the export measured covers the first `export_rows` of them."""
     columns = ["occurred_at", "event", "actor_id", "actor_username", "actor_category",
                "token_id", "token_hint", "target_type", "target_id", "target_repr", "ip",
                "user_agent", "request_id", "method", "path", "status", "details"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO audit_auditevent ({', '.join(columns)}) "  # noqa: S608 (constants)
-            "SELECT %s::timestamptz + g * interval '3 second', 'token.used', "
+            "SELECT %s::timestamptz + g * %s::interval, 'token.used', "
             "CASE WHEN g %% 50 = 0 THEN %s ELSE 100000 + g %% 997 END, "
             "CASE WHEN g %% 50 = 0 THEN %s ELSE 'robot' || (g %% 997) END, 'programmatic', "
             "CASE WHEN g %% 50 = 0 THEN %s ELSE 100000 + g %% 1999 END, 'pgu_bench', "
             "'', '', '', '10.0.0.1', 'bench', md5(g::text), 'GET', '/api/v1/projects/', 200, "
             "'{\"permissions\": [\"projects.view_project\"]}'::jsonb "
             "FROM generate_series(1, %s) g",
-            [AUDIT_EPOCH, fixture.user_id, BENCH_USER, fixture.token_id, total],
+            [AUDIT_EPOCH, AUDIT_STEP, fixture.user_id, BENCH_USER, fixture.token_id, total],
         )
         cursor.execute("VACUUM ANALYZE audit_auditevent")
-    last = AUDIT_EPOCH + timedelta(seconds=3 * total)
-    fixture.audit_since = (last - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    # `until` is exclusive: one second past the last exported event.
-    fixture.export_until = (AUDIT_EPOCH + timedelta(seconds=3 * min(total, export_rows) + 1)
-                            ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fixture.audit_since = _iso(AUDIT_EPOCH + total * AUDIT_STEP - timedelta(days=7))
+    fixture.export_until = _iso(export_until(total=total, rows=export_rows))
+
+
+def export_until(*, total: int, rows: int) -> datetime:
+    """The exclusive `until` whose export holds the first `rows` of `total` seeded events."""
+    return AUDIT_EPOCH + min(total, rows) * AUDIT_STEP + timedelta(seconds=1)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench import wrk
+from bench import seed, wrk
 from bench.scenarios import Report
 
 # As wrk prints it: a unit of one letter is padded with a trailing space.
@@ -78,3 +78,14 @@ def test_the_table_gives_the_median_of_the_per_round_ratios():
     assert "| 10,000 projects | Bearer me/ | 700 | 10.00 | 20.00 | 0.90 | 3 |" in lines
     assert "| sync | Bearer me/, flushed | 300 | 10.00 | 20.00 | — | 0 |" in lines
     assert "Command: `make bench`" in lines
+
+
+@pytest.mark.parametrize(("total", "rows", "exported"), [
+    (10, 4, 4), (10, 10, 10), (10, 1_000_000, 10), (1_000, 999, 999),
+])
+def test_the_export_window_holds_exactly_the_rows_asked_for(total, rows, exported):
+    until = seed.export_until(total=total, rows=rows)
+    # The seeding SQL puts event n (1 ≤ n ≤ total) at AUDIT_EPOCH + n × AUDIT_STEP; the API's
+    # `until` is exclusive.
+    times = [seed.AUDIT_EPOCH + n * seed.AUDIT_STEP for n in range(1, total + 1)]
+    assert sum(moment < until for moment in times) == exported
