@@ -227,6 +227,14 @@ class TestListing:
         assert len(body["results"]) == 200
         assert set(body) == {"next", "previous", "results"}
 
+    @pytest.mark.parametrize("page_size", ["abc", "0", "-5", "", "1.5"])
+    def test_a_page_size_that_is_not_a_positive_integer_gives_the_default_page(self, editor,
+                                                                                page_size):
+        ProjectFactory.create_batch(51)
+        response = client_for(editor).get(f"/api/v1/projects/?page_size={page_size}")
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == 50
+
     def test_the_default_page_is_50(self, editor):
         ProjectFactory.create_batch(51)
         body = client_for(editor).get("/api/v1/projects/").json()
