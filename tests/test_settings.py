@@ -1,6 +1,7 @@
 """Settings come from the environment; production refuses to start without its secrets."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,37 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _manage(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def _with_cache(env: dict, code: str) -> str:
+    """What `code` prints in a fresh process, with `cache` the default cache."""
+    result = _manage(env, "shell", "--no-imports", "-c",
+                     f"from django.core.cache import caches; cache = caches['default']; {code}")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _redis_or_skip() -> None:
+    """Redis at 127.0.0.1:6379, or a skip saying so; with REDIS_REQUIRED=1 (CI) a failure."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+    except OSError:
+        message = "needs Redis at 127.0.0.1:6379 (apt-get install redis-server)"
+        if os.environ.get("REDIS_REQUIRED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_redis_url_makes_the_cache_shared_between_processes():
+    """Throttles and the last-used throttle live in the cache: with REDIS_URL every process
+    (every gunicorn worker) sees the same counts."""
+    _redis_or_skip()
+    key = f"settings-test-{os.getpid()}"
+    env = {"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    assert _with_cache(env, f"cache.set({key!r}, 'seen', 30); print(type(cache).__name__)"
+                       ) == "RedisCache"
+    assert _with_cache(env, f"print(cache.get({key!r}))") == "seen"
+
+
+def test_without_redis_url_each_process_has_its_own_cache():
+    assert _with_cache({"DEBUG": "1"}, "print(type(cache).__name__)") == "LocMemCache"
