@@ -117,11 +117,12 @@ class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
             obj.pk = created.pk
             obj._state.adding = False
         else:
-            services.programmatic_user_update(
-                actor=request.user, user=obj, request=request,
-                description=data["description"], contact_email=data["contact_email"],
-                groups=list(data["groups"]), is_active=data["is_active"],
-            )
+            editable = ("description", "contact_email", "groups", "is_active")
+            changed = {name: data[name] for name in form.changed_data if name in editable}
+            if "groups" in changed:
+                changed["groups"] = list(changed["groups"])
+            services.programmatic_user_update(actor=request.user, user=obj, request=request,
+                                              **changed)
 
     def save_related(self, request, form, formsets, change):
         # Groups were set by the service; only inlines (if any) remain.

@@ -17,12 +17,17 @@ class AuditEvent(models.Model):
         TOKEN_ISSUED = "token.issued"
         TOKEN_ROTATED = "token.rotated"
         TOKEN_REVOKED = "token.revoked"
+        TOKEN_UPDATED = "token.updated"
+        TOKEN_SUSPENDED = "token.suspended"
+        TOKEN_RESUMED = "token.resumed"
+        TOKEN_LOOKED_UP = "token.looked_up"
         TOKEN_LEAK_REPORTED = "token.leak_reported"
         TOKEN_EXPIRY_NOTIFIED = "token.expiry_notified"
         TOKEN_USED = "token.used"
         AUTH_FAILED = "auth.failed"
         ACCESS_DENIED = "access.denied"
         LOGIN_REFUSED = "login.refused"
+        LOGIN_LOCKED = "login.locked"
 
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(default=timezone.now)

@@ -7,8 +7,11 @@ from projects import services
 from projects.models import Invoice, Project
 
 
-def _model_fields(form, model) -> dict:
+def _model_fields(form, model, *, changed_only: bool = False) -> dict:
+    """The form's values of `model`'s own fields: all of them, or only those the form changed."""
     names = {f.name for f in model._meta.concrete_fields}
+    if changed_only:
+        names &= set(form.changed_data)
     return {name: value for name, value in form.cleaned_data.items() if name in names}
 
 
@@ -21,7 +24,8 @@ class ProjectAdmin(ObjectPermissionsAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.project_update(actor=request.user, project=obj, request=request)
+            services.project_update(actor=request.user, project=obj, request=request,
+                                    **_model_fields(form, Project, changed_only=True))
             return
         created = services.project_create(actor=request.user, request=request,
                                           **_model_fields(form, Project))
@@ -42,7 +46,8 @@ class InvoiceAdmin(ObjectPermissionsAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.invoice_update(actor=request.user, invoice=obj, request=request)
+            services.invoice_update(actor=request.user, invoice=obj, request=request,
+                                    **_model_fields(form, Invoice, changed_only=True))
             return
         created = services.invoice_create(actor=request.user, request=request,
                                           **_model_fields(form, Invoice))

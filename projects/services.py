@@ -8,39 +8,18 @@ from projects.models import Invoice, Project
 
 
 def _apply(instance, fields: dict) -> None:
-    """Set `fields`, validate and save. A new row is validated whole; a stored one only in
-    what changes (its other values passed validation and the database's constraints when they
-    were stored), and only the changed columns are written."""
+    """Set `fields`, validate the whole row, and save: a new row whole, a stored one only in the
+    columns that changed (an update of nothing writes nothing)."""
     for name, value in fields.items():
         setattr(instance, name, value)
-    if instance._state.adding:
-        instance.full_clean()
-        instance.save()
+    adding = instance._state.adding
+    if not adding and not fields:
         return
-    instance.full_clean(exclude=_unchanged(instance, set(fields)))
-    if fields:
+    instance.full_clean()
+    if adding:
+        instance.save()
+    else:
         instance.save(update_fields=list(fields))
-
-
-def _unchanged(instance, changed: set[str]) -> list[str]:
-    """Fields validation may skip: neither changed nor sharing a constraint with a changed one
-    (Django skips a constraint that names an excluded field)."""
-    opts = instance._meta
-    checked = set(changed)
-    for constraint in opts.constraints:
-        if getattr(constraint, "expressions", ()):
-            return []  # a constraint over expressions: validate everything
-        names = set(getattr(constraint, "fields", ()) or ())
-        condition = getattr(constraint, "condition", None)
-        if condition is not None:
-            names |= condition.referenced_base_fields
-        if names & checked:
-            checked |= names
-    for together in opts.unique_together:
-        if set(together) & checked:
-            checked |= set(together)
-    return [field.name for field in opts.concrete_fields
-            if field.name not in checked and field.attname not in checked]
 
 
 @transaction.atomic

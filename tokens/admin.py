@@ -130,7 +130,11 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
               "created_at", "created_by_label", "expires_at", "last_used", "revoked_at",
               "revoked_by_username", "revoked_reason", "rotated_from", "replaced_by_link",
               "grace_until")
-    readonly_fields = fields
+    editable_fields = ("name", "description")  # the rest is what was issued
+    readonly_fields = ("user", "hint", "status_label", "read_only", "allowed_ips", "created_at",
+                       "created_by_label", "expires_at", "last_used", "revoked_at",
+                       "revoked_by_username", "revoked_reason", "rotated_from",
+                       "replaced_by_link", "grace_until")
     change_form_template = "admin/tokens/apitoken/change_form.html"
     change_list_template = "admin/tokens/apitoken/change_list.html"
 
@@ -144,10 +148,20 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         return False  # tokens are issued from the programmatic user's page
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return can_issue_tokens(request.user)  # its name and description only
 
     def has_delete_permission(self, request, obj=None):
         return False  # kept for the record, whatever their state
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.readonly_fields
+        return self.fields
+
+    def save_model(self, request, obj, form, change):
+        changed = {name: form.cleaned_data[name] for name in form.changed_data
+                   if name in self.editable_fields}
+        services.token_update(actor=request.user, token=obj, request=request, **changed)
 
     @admin.display(description="replaced by")
     def replaced_by_link(self, token: ApiToken):

@@ -186,6 +186,31 @@ def _revoke(token: ApiToken, *, actor, reason: str, now) -> None:
                               "revoked_reason"])
 
 
+UNSET = object()
+
+
+@transaction.atomic
+def token_update(*, actor, token: ApiToken, name=UNSET, description=UNSET,
+                 request=None) -> ApiToken:
+    """Rename a token or change its description; records `token.updated` with the new values.
+
+    Nothing else of a token changes after issue: its limits are part of what was issued.
+    """
+    token = _locked(token)
+    changes = {}
+    for field, value in (("name", name), ("description", description)):
+        if value is not UNSET and getattr(token, field) != value:
+            changes[field] = value
+            setattr(token, field, value)
+    if not changes:
+        return token
+    token.full_clean(exclude=["digest", "hint", "user"])
+    token.save(update_fields=list(changes))
+    record(Event.TOKEN_UPDATED, actor=actor, token=token, target=token.user, request=request,
+           details=changes)
+    return token
+
+
 def _locked(token: ApiToken) -> ApiToken:
     return ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
 

@@ -266,3 +266,29 @@ class TestGrantsApplyAtOnce:
         assert [p["id"] for p in client.get("/api/v1/projects/").json()["results"]] == [
             project.pk
         ]
+
+
+class TestEditsAreStored:
+    """PUT and PATCH store what they were given; a reload shows it (issue 17)."""
+
+    def test_patch_stores_the_changed_fields_only(self, editor):
+        project = ProjectFactory(code="PATCH-1", name="Before", client="ACME")
+        client = client_for(editor)
+        response = client.patch(f"/api/v1/projects/{project.pk}/", {"name": "After"})
+        assert response.status_code == 200
+        assert response.json()["name"] == "After"
+        reloaded = client.get(f"/api/v1/projects/{project.pk}/").json()
+        assert (reloaded["name"], reloaded["code"], reloaded["client"]) == (
+            "After", "PATCH-1", "ACME")
+
+    def test_put_stores_every_field(self, editor):
+        invoice = InvoiceFactory(number="PUT-1", status="draft", currency="EUR")
+        client = client_for(editor)
+        body = {"project": invoice.project_id, "number": "PUT-2", "amount": "12.50",
+                "currency": "CZK", "issued_on": "2026-01-02", "status": "paid"}
+        response = client.put(f"/api/v1/invoices/{invoice.pk}/", body)
+        assert response.status_code == 200, response.content
+        reloaded = client.get(f"/api/v1/invoices/{invoice.pk}/").json()
+        assert reloaded == {"id": invoice.pk, **body}
+        invoice.refresh_from_db()
+        assert (invoice.number, invoice.currency, invoice.status) == ("PUT-2", "CZK", "paid")

@@ -281,3 +281,32 @@ def test_the_user_page_charts_requests_per_day(alice, programmatic_user):
     html = browser_for(alice).get(f"{ROBOTS}{programmatic_user.pk}/change/").content.decode()
     assert '<svg class="usage-chart"' in html
     assert "Requests per day, last 30 days: 3 in 30 days, at most 3 a day" in html
+
+
+def test_a_token_configurator_renames_a_token_and_only_its_name_and_description(alice, token):
+    browser = browser_for(alice)
+    url = f"{TOKENS}{token.pk}/change/"
+    page = browser.get(url).content.decode()
+    assert 'name="name"' in page and 'name="description"' in page
+    assert 'name="read_only"' not in page and 'name="expires_at"' not in page
+    response = browser.post(url, {"name": "billing-renamed", "description": "nightly",
+                                  "read_only": "on", "expires_at": "2099-01-01"})
+    assert response.status_code == 302, response.content
+    token.refresh_from_db()
+    assert (token.name, token.description, token.read_only) == ("billing-renamed", "nightly",
+                                                                False)
+    event = AuditEvent.objects.get(event="token.updated")
+    assert (event.actor_username, event.token_id, event.details) == (
+        "alice", token.pk, {"name": "billing-renamed", "description": "nightly"})
+
+
+def test_an_auditor_sees_the_token_page_without_a_save_button(token):
+    auditor = PersonFactory(username="auditor", is_staff=True)
+    auditor.groups.add(group("Auditors"))
+    browser = browser_for(auditor)
+    page = browser.get(f"{TOKENS}{token.pk}/change/").content.decode()
+    assert 'name="name"' not in page and 'name="_save"' not in page
+    assert browser.post(f"{TOKENS}{token.pk}/change/", {"name": "x"}).status_code == 403
+    token.refresh_from_db()
+    assert token.name == "billing"
+    assert not AuditEvent.objects.filter(event="token.updated").exists()
