@@ -16,7 +16,7 @@ from accounts.forms import (
     ProgrammaticUserAddForm,
     ProgrammaticUserChangeForm,
 )
-from accounts.models import Person, ProgrammaticUser, User
+from accounts.models import Person, User
 
 CONFIGURE = "accounts.configure_users"
 
@@ -75,8 +75,10 @@ class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(ProgrammaticUser)
 class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
+    """The programmatic user's page as accounts knows it. Registered by `tokens`, the one owner
+    of that page, which adds the user's tokens and permission pages to it."""
+
     list_display = ("username", "description", "contact_email", "is_active", "date_joined")
     list_filter = ("is_active", "groups")
     search_fields = ("username", "description", "contact_email")

@@ -6,7 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts import services
+from accounts import hooks, services
 from accounts.models import User
 from accounts.permissions import CanConfigureUsers, CanPickUsers
 from accounts.serializers import (
@@ -70,7 +70,8 @@ class ProgrammaticUserViewSet(
         body = ProgrammaticUserSerializer(user, context=self.get_serializer_context()).data
         headers = {}
         if token is not None:
-            body["token"] = token
+            body["token"] = hooks.initial_token_representation()(
+                token, self.get_serializer_context())
             headers["Cache-Control"] = "no-store"
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 _deactivation_hooks: list[Callable[..., None]] = []
 _initial_token_issuer: list[Callable[..., Any]] = []
+_initial_token_representation: list[Callable[..., dict]] = []
 
 
 def on_deactivation(func: Callable[..., None]) -> Callable[..., None]:
@@ -25,10 +26,17 @@ def run_deactivation_hooks(*, user, actor, request=None) -> None:
         hook(user=user, actor=actor, request=request)
 
 
-def set_initial_token_issuer(func: Callable[..., Any]) -> None:
-    """Register `func(*, user, actor, request) -> dict` issuing a user's first token."""
+def set_initial_token_issuer(func: Callable[..., Any], *,
+                             represent: Callable[..., dict]) -> None:
+    """Register `func(*, user, actor, request)` issuing a user's first token (a service: it
+    returns the issued token), and `represent(issued, context) -> dict`, the API's shape of it."""
     _initial_token_issuer[:] = [func]
+    _initial_token_representation[:] = [represent]
 
 
 def initial_token_issuer() -> Callable[..., Any] | None:
     return _initial_token_issuer[0] if _initial_token_issuer else None
+
+
+def initial_token_representation() -> Callable[..., dict]:
+    return _initial_token_representation[0]

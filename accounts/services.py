@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts import hooks
@@ -11,6 +10,7 @@ from accounts.models import User
 from accounts.policies import groups_not_grantable
 from audit.models import AuditEvent
 from audit.services import record
+from common.errors import Denied, full_clean
 
 Event = AuditEvent.Event
 
@@ -24,7 +24,7 @@ def _check_groups(actor, groups: Iterable[Group], target) -> None:
     refused = groups_not_grantable(actor, groups, target=target)
     if refused:
         names = ", ".join(sorted(g.name for g in refused))
-        raise PermissionDenied(GROUPS_REFUSED.format(names=names))
+        raise Denied(GROUPS_REFUSED.format(names=names), code="not_grantable")
 
 
 @transaction.atomic
@@ -47,7 +47,7 @@ def programmatic_user_create(
     )
     _check_groups(actor, groups, user)
     user.set_unusable_password()
-    user.full_clean()
+    full_clean(user)
     user.save()
     if groups:
         user.groups.set(groups)
@@ -95,7 +95,7 @@ def programmatic_user_update(
     if is_active is not UNSET and is_active != user.is_active:
         user.is_active = is_active
         activation = Event.USER_REACTIVATED if is_active else Event.USER_DEACTIVATED
-    user.full_clean()
+    full_clean(user)
     user.save()
     if changes:
         record(Event.USER_UPDATED, actor=actor, target=user, request=request, details=changes)
@@ -107,7 +107,8 @@ def programmatic_user_update(
 
 
 def issue_initial_token(*, actor, user: User, request=None):
-    """The first token of a new programmatic user, through the tokens app's registered issuer."""
+    """The first token of a new programmatic user, through the tokens app's registered issuer:
+    what it returns (the issued token, with its plaintext this once)."""
     issuer = hooks.initial_token_issuer()
     if issuer is None:
         raise RuntimeError("No token issuer is registered (is the tokens app installed?).")

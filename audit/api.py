@@ -11,7 +11,7 @@ from audit.context import note_permission
 from audit.export import export_response
 from audit.permissions import VIEW_PERMISSION, CanViewAuditLog
 from audit.serializers import AuditEventSerializer, AuditExportSerializer, AuditFilterSerializer
-from config.pagination import CursorPagination
+from common.pagination import CursorPagination
 
 
 class NewestFirst(CursorPagination):

@@ -39,7 +39,7 @@ class _ServiceObjectPermissionsForm:
                 services.ensure_grantable(self.actor, self.holder(), self._name(codename),
                                           self.obj)
             except NotGrantable as exc:
-                self.add_error(field, str(exc.detail))
+                self.add_error(field, exc.message)
         return cleaned
 
     def save_obj_perms(self) -> None:

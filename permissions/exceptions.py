@@ -1,6 +1,6 @@
 """Errors and messages of the permissions app (the tests assert these constants)."""
 
-from rest_framework import exceptions
+from common import errors
 
 BAD_PERMISSION_FORMAT = 'Use the form "app_label.codename", for example "projects.view_project".'
 UNKNOWN_PERMISSION = "Unknown permission."
@@ -15,20 +15,20 @@ SUPERUSER_ONLY = "Only a superuser can give {permission} to a programmatic user.
 NOT_HELD = "The user does not hold this permission directly."
 
 
-class NotGrantable(exceptions.PermissionDenied):
+class NotGrantable(errors.Denied):
     """The actor may not hand out (or take back) this permission: no escalation (rule 8)."""
 
-    default_detail = "You can only grant or revoke permissions you hold yourself."
-    default_code = "not_grantable"
+    code = "not_grantable"
+    default_message = "You can only grant or revoke permissions you hold yourself."
 
 
-class NotHeld(exceptions.NotFound):
+class NotHeld(errors.NotFound):
     """Revoking a permission the user does not hold directly."""
 
-    default_detail = NOT_HELD
-    default_code = "not_held"
+    code = "not_held"
+    default_message = NOT_HELD
 
 
-def invalid(field: str, message: str) -> exceptions.ValidationError:
-    """A 400 with DRF's field-error shape: {field: [message]}."""
-    return exceptions.ValidationError({field: [message]}, code="invalid")
+def invalid(field: str, message: str) -> errors.Invalid:
+    """A bad name or object: {field: [message]} (400 in the API)."""
+    return errors.Invalid.field(field, message)

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from audit.context import note_permission
-from config.representation import FastRepresentationMixin
+from common.representation import FastRepresentationMixin
 from permissions.selectors import permission_name, permitted
 from projects import exceptions
 from projects.models import Invoice, Project

@@ -3,6 +3,7 @@ in the same transaction."""
 
 from django.db import transaction
 
+from common.errors import full_clean
 from permissions.services import creator_permissions_grant
 from projects.models import Invoice, Project
 
@@ -15,7 +16,7 @@ def _apply(instance, fields: dict) -> None:
     adding = instance._state.adding
     if not adding and not fields:
         return
-    instance.full_clean()
+    full_clean(instance)
     if adding:
         instance.save()
     else:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from common import errors
+from common.exception_handler import exception_handler
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +31,24 @@ def test_a_bare_list_of_errors_becomes_non_field_errors(superuser):
     response = client_for(superuser).get("/api/v1/projects/?search=a%00b")
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Null characters are not allowed."]}
+
+
+@pytest.mark.parametrize(("error", "status", "body"), [
+    (errors.Invalid.field("name", "Too long."), 400, {"name": ["Too long."]}),
+    (errors.Invalid("Not like that."), 400, {"non_field_errors": ["Not like that."]}),
+    (errors.Denied("No."), 403, {"detail": "No.", "code": "permission_denied"}),
+    (errors.NotFound(), 404, {"detail": "Not found.", "code": "not_found"}),
+    (errors.Conflict("Busy.", code="busy"), 409, {"detail": "Busy.", "code": "busy"}),
+])
+def test_the_api_translates_each_kind_of_product_error(error, status, body):
+    response = exception_handler(error, {})
+    assert (response.status_code, response.data) == (status, body)
+
+
+def test_a_service_error_reaches_the_client_as_its_kind(superuser, programmatic_user):
+    """permission_grant raises the product's Invalid; the API answers 400 with its field."""
+    response = client_for(superuser).post(
+        f"/api/v1/programmatic-users/{programmatic_user.pk}/permissions/",
+        {"permission": "projects.no_such_thing"}, format="json")
+    assert (response.status_code, response.json()) == (
+        400, {"permission": ["Unknown permission."]})

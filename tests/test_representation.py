@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from config.representation import FastRepresentationMixin
+from common.representation import FastRepresentationMixin
 from projects.models import Project
 from projects.serializers import InvoiceSerializer, ProjectSerializer
 from tests.accounts.factories import PersonFactory

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +19,7 @@ from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser, User
 from audit.charts import bar_chart
 from audit.stats import daily_counts
+from common.errors import Invalid
 from permissions.admin_views import effective_permissions, permission_usage_page
 from tokens import services
 from tokens.exceptions import TokenConflict
@@ -236,7 +236,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             try:
                 issued = services.token_issue(actor=request.user, user=user, request=request,
                                               **form.cleaned_data)
-            except DjangoValidationError as error:
+            except Invalid as error:
                 form.add_error(None, error.messages)
             else:
                 return self._issued_page(request, issued, f"New token for {user.username}")
@@ -253,7 +253,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
                 services.token_revoke(actor=request.user, token=token, request=request,
                                       reason=form.cleaned_data["reason"])
             except TokenConflict as conflict:
-                messages.error(request, str(conflict.detail))
+                messages.error(request, conflict.message)
             else:
                 messages.success(request, f"Token {token} is revoked.")
             return redirect("admin:tokens_apitoken_change", token.pk)
@@ -270,7 +270,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
                 issued = services.token_rotate(actor=request.user, token=token, request=request,
                                                grace_hours=form.cleaned_data["grace_hours"])
             except TokenConflict as conflict:
-                messages.error(request, str(conflict.detail))
+                messages.error(request, conflict.message)
                 return redirect("admin:tokens_apitoken_change", token.pk)
             return self._issued_page(request, issued, f"Token {token} rotated")
         context = self._context(request, f"Rotate token {token}?", form=form, token=token,
@@ -305,9 +305,6 @@ class ApiTokenInline(TokenStatusMixin, admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-admin.site.unregister(ProgrammaticUser)
 
 
 @admin.register(ProgrammaticUser)

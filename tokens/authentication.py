@@ -8,12 +8,12 @@ import hmac
 
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 
 from audit.context import client_ip
 from tokens import crypto
-from tokens.exceptions import READ_ONLY, InvalidToken
+from tokens.exceptions import READ_ONLY
 from tokens.models import ApiToken
 from tokens.services import token_touch
 
@@ -21,6 +21,13 @@ KEYWORD = "bearer"
 OWS = " \t"  # HTTP's optional whitespace; nothing else is stripped from the token
 # Far more than any token of ours; a longer header is refused before it is split or hashed.
 MAX_HEADER_LENGTH = 512
+
+
+class InvalidToken(AuthenticationFailed):
+    """Any failure of a Bearer credential: one answer, whatever the reason (API.md §1)."""
+
+    default_detail = "Invalid or expired token."
+    default_code = "invalid_token"
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -1,22 +1,12 @@
-"""Errors of the token services and API, with the messages the tests assert."""
+"""Errors of the token services, with the messages the tests assert."""
 
-from rest_framework import status
-from rest_framework.exceptions import APIException, AuthenticationFailed
-
-
-class InvalidToken(AuthenticationFailed):
-    """Any failure of a Bearer credential: one answer, whatever the reason (API.md §1)."""
-
-    default_detail = "Invalid or expired token."
-    default_code = "invalid_token"
+from common import errors
 
 
-class TokenConflict(APIException):
+class TokenConflict(errors.Conflict):
     """The token's state does not allow the action (revoked, expired, already rotated)."""
 
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The token's state does not allow this."
-    default_code = "conflict"
+    default_message = "The token's state does not allow this."
 
 
 ALREADY_REVOKED = "This token is already revoked."

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from common.errors import Invalid
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, token_settings
 
@@ -35,8 +36,8 @@ class TokenIssueForm(forms.Form):
         values = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
         try:
             return services.normalize_networks(values)
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["allowed_ips"]) from None
+        except Invalid as error:
+            raise ValidationError(error.fields["allowed_ips"]) from None
 
 
 class TokenRevokeForm(forms.Form):

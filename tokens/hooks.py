@@ -6,11 +6,14 @@ from tokens.serializers import IssuedTokenSerializer
 INITIAL_TOKEN_NAME = "initial"
 
 
-def issue_initial_token(*, user, actor, request=None) -> dict:
-    """A new programmatic user's first token, shaped as `POST .../tokens/` returns it."""
-    issued = services.token_issue(actor=actor, user=user, name=INITIAL_TOKEN_NAME,
-                                  request=request)
-    return IssuedTokenSerializer(issued).data
+def issue_initial_token(*, user, actor, request=None) -> services.IssuedToken:
+    """A new programmatic user's first token."""
+    return services.token_issue(actor=actor, user=user, name=INITIAL_TOKEN_NAME, request=request)
+
+
+def represent_issued_token(issued: services.IssuedToken, context: dict) -> dict:
+    """The API's shape of an issued token (as `POST .../tokens/` returns it)."""
+    return IssuedTokenSerializer(issued, context=context).data
 
 
 def revoke_tokens_on_deactivation(*, user, actor, request=None) -> None:

@@ -1,8 +1,8 @@
 """Shapes of tokens in the API (API.md §3). Never the digest; the plaintext only at issue time."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from common.errors import Invalid
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_ALLOWED_NETWORKS, MAX_GRACE_HOURS
 from tokens.models import ApiToken
@@ -21,8 +21,8 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
-def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(error.message_dict)
+def _field_errors(error: Invalid) -> serializers.ValidationError:
+    return serializers.ValidationError(error.fields)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -76,7 +76,7 @@ class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
             services.resolve_expiry(expires_in_days=data.get("expires_in_days"),
                                     expires_at=data.get("expires_at"))
             data["allowed_ips"] = services.normalize_networks(data["allowed_ips"])
-        except DjangoValidationError as error:
+        except Invalid as error:
             raise _field_errors(error) from None
         return data
 

@@ -9,13 +9,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record
+from common.errors import Invalid, full_clean
 from tokens import crypto
 from tokens.conf import (
     DEFAULT_GRACE_HOURS,
@@ -60,16 +60,16 @@ class IssuedToken:
 def resolve_expiry(
     *, expires_in_days: int | None = None, expires_at: datetime | None = None, now=None
 ) -> datetime:
-    """The expiry asked for, checked against the lifetime rules (ValidationError otherwise)."""
+    """The expiry asked for, checked against the lifetime rules (Invalid otherwise)."""
     now = now or timezone.now()
     maximum = token_settings.max_lifetime_days
     if expires_in_days is not None and expires_at is not None:
-        raise ValidationError({"expires_at": [BOTH_EXPIRIES]})
+        raise Invalid.field("expires_at", BOTH_EXPIRIES)
     if expires_at is not None:
         if expires_at <= now:
-            raise ValidationError({"expires_at": [EXPIRY_PAST]})
+            raise Invalid.field("expires_at", EXPIRY_PAST)
         if expires_at > now + timedelta(days=maximum):
-            raise ValidationError({"expires_at": [EXPIRY_TOO_FAR.format(days=maximum)]})
+            raise Invalid.field("expires_at", EXPIRY_TOO_FAR.format(days=maximum))
         return expires_at
     if expires_in_days is None:
         expires_in_days = token_settings.default_lifetime_days
@@ -78,14 +78,14 @@ def resolve_expiry(
         or not isinstance(expires_in_days, int)
         or not 1 <= expires_in_days <= maximum
     ):
-        raise ValidationError({"expires_in_days": [DAYS_RANGE.format(days=maximum)]})
+        raise Invalid.field("expires_in_days", DAYS_RANGE.format(days=maximum))
     return now + timedelta(days=expires_in_days)
 
 
 def normalize_networks(values) -> list[str]:
     """Networks in canonical form, duplicates dropped; a bare address means that address only."""
     if len(values) > MAX_ALLOWED_NETWORKS:
-        raise ValidationError({"allowed_ips": [TOO_MANY_NETWORKS]})
+        raise Invalid.field("allowed_ips", TOO_MANY_NETWORKS)
     networks: list[str] = []
     for value in values:
         text = str(value).strip()
@@ -95,11 +95,10 @@ def normalize_networks(values) -> list[str]:
             try:
                 suggestion = ipaddress.ip_network(text, strict=False)
             except ValueError:
-                raise ValidationError(
-                    {"allowed_ips": [NETWORK_INVALID.format(value=text[:64])]}
-                ) from None
-            raise ValidationError(
-                {"allowed_ips": [NETWORK_HOST_BITS.format(value=text, network=suggestion)]}
+                raise Invalid.field(
+                    "allowed_ips", NETWORK_INVALID.format(value=text[:64])) from None
+            raise Invalid.field(
+                "allowed_ips", NETWORK_HOST_BITS.format(value=text, network=suggestion)
             ) from None
         if str(network) not in networks:
             networks.append(str(network))
@@ -114,9 +113,9 @@ def _actor_snapshot(actor) -> tuple:
 
 def _check_holder(user) -> None:
     if user.category != user.Category.PROGRAMMATIC:
-        raise ValidationError({"user": [PERSONAL_USER]})
+        raise Invalid.field("user", PERSONAL_USER)
     if not user.is_active:
-        raise ValidationError({"user": [INACTIVE_USER]})
+        raise Invalid.field("user", INACTIVE_USER)
 
 
 def _token_details(token: ApiToken) -> dict:
@@ -146,7 +145,7 @@ def _create(*, actor, user, name, description, expires_at, read_only, allowed_ip
         allowed_ips=list(allowed_ips),
         rotated_from=rotated_from,
     )
-    token.full_clean(exclude=["digest", "hint"])
+    full_clean(token, exclude=["digest", "hint"])
     token.save(force_insert=True)
     return IssuedToken(token=token, plaintext=plaintext)
 
@@ -204,7 +203,7 @@ def token_update(*, actor, token: ApiToken, name=UNSET, description=UNSET,
             setattr(token, field, value)
     if not changes:
         return token
-    token.full_clean(exclude=["digest", "hint", "user"])
+    full_clean(token, exclude=["digest", "hint", "user"])
     token.save(update_fields=list(changes))
     record(Event.TOKEN_UPDATED, actor=actor, token=token, target=token.user, request=request,
            details=changes)
@@ -239,7 +238,7 @@ def token_rotate(
     if isinstance(grace_hours, bool) or not isinstance(grace_hours, int) or not (
         0 <= grace_hours <= MAX_GRACE_HOURS
     ):
-        raise ValidationError({"grace_hours": [GRACE_RANGE]})
+        raise Invalid.field("grace_hours", GRACE_RANGE)
     token = _locked(token)
     now = timezone.now()
     if token.revoked_at is not None or token.is_rotated or token.expires_at <= now:

@@ -1,12 +1,12 @@
 """manage.py create_programmatic_user USERNAME --contact-email E [--description D] [--group G]..."""
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import services
 from accounts.models import User
+from common.errors import ProductError
 
 
 class Command(BaseCommand):
@@ -38,10 +38,10 @@ class Command(BaseCommand):
                 token = None
                 if with_token:
                     token = services.issue_initial_token(actor=None, user=user)
-        except ValidationError as exc:
-            messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-            raise CommandError(f"Invalid programmatic user: {messages}") from None
+        except ProductError as exc:
+            raise CommandError(f"Invalid programmatic user: {exc.one_line()}") from None
         self.stderr.write(f"Created programmatic user {user.username} (id {user.pk}).")
         if token is not None:
-            self.stderr.write(f"Token {token['hint']}… expires {token['expires_at']}:")
-            self.stdout.write(token["token"])
+            self.stderr.write(f"Token {token.token.hint}… expires "
+                              f"{token.token.expires_at.isoformat()}:")
+            self.stdout.write(token.plaintext)

@@ -1,20 +1,13 @@
 """manage.py grant_permission USERNAME APP.CODENAME [--object APP.MODEL:PK]"""
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException, ValidationError
 
 from accounts.models import User
+from common.errors import ProductError
 from permissions import services
 from permissions.lookups import find_object, object_ref
 
 OBJECT_FORMAT = "--object must look like app_label.model:pk, for example projects.project:12."
-
-
-def _first_message(exc: APIException) -> str:
-    detail = exc.detail
-    while isinstance(detail, dict | list):
-        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
-    return str(detail)
 
 
 class Command(BaseCommand):
@@ -39,8 +32,8 @@ class Command(BaseCommand):
                 obj = find_object(type_label, pk)
             created = services.permission_grant(actor=None, user=user, permission=permission,
                                                 obj=obj, via="command")
-        except (ValidationError, APIException) as exc:
-            raise CommandError(_first_message(exc)) from None
+        except ProductError as exc:
+            raise CommandError(exc.messages[0]) from None
         where = "organisation-wide"
         if obj is not None:
             where = f"on {object_ref(obj)['type']} #{obj.pk} ({obj})"

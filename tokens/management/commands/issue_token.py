@@ -3,18 +3,11 @@
 The token alone on stdout (one line, for scripts); everything else on stderr.
 """
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from common.errors import ProductError
 from tokens import services
-
-
-def one_line(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}"
-                         for field, messages in error.message_dict.items())
-    return " ".join(error.messages)
 
 
 class Command(BaseCommand):
@@ -43,8 +36,8 @@ class Command(BaseCommand):
                 actor=None, user=user, name=name.strip(), description=description,
                 expires_in_days=expires_in_days, read_only=read_only, allowed_ips=allowed_ips,
             )
-        except ValidationError as error:
-            raise CommandError(f"Cannot issue the token: {one_line(error)}") from None
+        except ProductError as error:
+            raise CommandError(f"Cannot issue the token: {error.one_line()}") from None
         token = issued.token
         self.stderr.write(
             f"Issued token {token.pk} {token.name!r} ({token.hint}…) for {user.username}, "

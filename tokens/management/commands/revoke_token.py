@@ -23,6 +23,6 @@ class Command(BaseCommand):
         try:
             token = services.token_revoke(actor=None, token=token, reason=reason)
         except TokenConflict as conflict:
-            raise CommandError(str(conflict.detail)) from None
+            raise CommandError(conflict.message) from None
         self.stderr.write(f"Revoked token {token.pk} {token.name!r} ({token.hint}…) of "
                           f"{token.user.username}.")
