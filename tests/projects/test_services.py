@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from common.errors import Invalid
 from projects import services
 from projects.models import Invoice, Project
 from tests.accounts.factories import PersonFactory
@@ -29,9 +29,9 @@ def test_an_update_writes_only_the_changed_columns(person):
 def test_a_changed_value_is_still_validated(person):
     other = ProjectFactory(code="TAKEN")
     project = ProjectFactory()
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(Invalid) as raised:
         services.project_update(actor=person, project=project, code="TAKEN", budget=-1)
-    assert set(raised.value.message_dict) == {"code", "budget"}
+    assert set(raised.value.fields) == {"code", "budget"}
     project.refresh_from_db()
     assert project.code != other.code and project.budget >= 0
 
@@ -40,16 +40,16 @@ def test_an_update_validates_the_whole_row(person):
     invoice = InvoiceFactory(currency="EUR")
     Invoice.objects.filter(pk=invoice.pk).update(currency="XYZ")  # stored behind the services
     invoice.refresh_from_db()
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(Invalid) as raised:
         services.invoice_update(actor=person, invoice=invoice, status="paid")
-    assert set(raised.value.message_dict) == {"currency"}
+    assert set(raised.value.fields) == {"currency"}
     invoice.refresh_from_db()
     assert invoice.status == "issued"
 
 
 def test_a_new_project_is_validated_whole(person):
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(Invalid) as raised:
         services.project_create(actor=PersonFactory(), code="", name="x", client="c",
                                 status="active", budget=1)
-    assert "code" in raised.value.message_dict
+    assert "code" in raised.value.fields
     assert not Project.objects.filter(name="x").exists()
