@@ -16,9 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo --demo-token
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(BIN)/python manage.py run_demo 127.0.0.1:8000
 
 test: install
 	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)

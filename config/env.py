@@ -4,6 +4,7 @@ Each raises ImproperlyConfigured with a sentence naming the variable when its va
 """
 
 import os
+import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -60,7 +61,10 @@ def env_secret(name: str, *, debug: bool, dev_value: str) -> str:
             f"{name} is not set. Set the {name} environment variable "
             "(a long random string) or set DEBUG=1 for development."
         )
-    import warnings
-
-    warnings.warn(f"{name} is not set: using an insecure development value.", stacklevel=2)
+    dev_warning(f"{name} is not set: using an insecure development value.")
     return dev_value
+
+
+def dev_warning(message: str) -> None:
+    """One line on stderr, when the settings load (a development default is in use)."""
+    sys.stderr.write(f"warning: {message}\n")

@@ -39,6 +39,9 @@ def call(url: str, token: str, *, attempts: int = 5) -> dict:
             if error.code == 403:
                 raise ApiError("403: the token's user lacks the permission for this") from None
             raise ApiError(f"{error.code} from {url}") from None
+        except (urllib.error.URLError, OSError) as error:  # refused, unknown host, timeout
+            reason = getattr(error, "reason", error)
+            raise ApiError(f"cannot reach {url}: {reason}") from None
     raise ApiError(f"still throttled after {attempts} attempts")
 
 

@@ -29,3 +29,23 @@ def test_the_docs_page_loads_its_assets_locally(client):
     page = response.content.decode()
     assert "swagger-ui" in page
     assert "cdn" not in page.lower() and "https://" not in page
+
+
+@pytest.mark.parametrize(("query", "media_type"), [
+    ("?format=json", "application/vnd.oai.openapi+json"),
+    ("?format=yaml", "application/vnd.oai.openapi"),
+    ("", "application/vnd.oai.openapi"),
+])
+def test_the_format_parameter_picks_json_or_yaml(client, query, media_type):
+    response = client.get(f"/api/schema/{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == media_type
+    if "json" in media_type:
+        assert "/api/v1/me/" in response.json()["paths"]
+    else:
+        assert "/api/v1/me/" in yaml.safe_load(response.content)["paths"]
+
+
+def test_the_site_root_leads_to_the_admin(client):
+    response = client.get("/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/")

@@ -51,3 +51,16 @@ def test_the_example_needs_the_token_in_the_environment(live_server):
     result = run_example(live_server, None)
     assert (result.returncode, result.stderr.strip()) == (
         2, "Set PGU_TOKEN to the integration's token.")
+
+
+def test_the_example_reports_an_unreachable_server_in_one_line():
+    env = {key: value for key, value in os.environ.items()}
+    env.update(PGU_URL="http://127.0.0.1:9", PGU_TOKEN="pgu_whatever")  # port 9: nothing there
+    result = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: cannot reach http://127.0.0.1:9/api/v1/projects/")
+    assert "Traceback" not in result.stderr and "pgu_whatever" not in result.stderr
