@@ -1,11 +1,14 @@
 """The audit log in the admin: view-only for everyone, superusers included (DESIGN rule 16)."""
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 
 from audit.export import export_response
@@ -66,12 +69,47 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReasonFilter(admin.SimpleListFilter):
+    """Why an authentication failed (`details.reason` of `auth.failed`)."""
+
+    title = "failure reason"
+    parameter_name = "reason"
+    REASONS = ("malformed", "bad_checksum", "unknown", "revoked", "expired", "rotated",
+               "suspended", "user_inactive", "ip_not_allowed")
+
+    def lookups(self, request, model_admin):
+        return [(reason, reason.replace("_", " ")) for reason in self.REASONS]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.REASONS:
+            return queryset.filter(event=AuditEvent.Event.AUTH_FAILED,
+                                   details__reason=self.value())
+        return queryset
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    """Recent events: the last day, week or month (links from the dashboard use these)."""
+
+    title = "period"
+    parameter_name = "period"
+    PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+    def lookups(self, request, model_admin):
+        return [("24h", "last 24 hours"), ("7d", "last 7 days"), ("30d", "last 30 days")]
+
+    def queryset(self, request, queryset):
+        period = self.PERIODS.get(self.value())
+        if period is None:
+            return queryset
+        return queryset.filter(occurred_at__gte=timezone.now() - period)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "occurred_at", "event_name", "actor_kind", "actor_username", "token_hint",
                     "target", "ip", "method", "path", "status")
     list_display_links = ("id",)
-    list_filter = ("event", ActorKindFilter, StatusFilter)
+    list_filter = ("event", ActorKindFilter, StatusFilter, ReasonFilter, PeriodFilter)
     date_hierarchy = "occurred_at"
     search_fields = ("actor_username", "token_hint")
     search_help_text = "Exact actor username or token hint (e.g. pgu_abcd)."

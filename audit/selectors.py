@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from audit.models import AuditEvent
 
@@ -39,3 +39,20 @@ def expiry_notices(token_ids) -> set[tuple[int, str]]:
         event=AuditEvent.Event.TOKEN_EXPIRY_NOTIFIED, token_id__in=list(token_ids)
     ).values_list("token_id", "details")
     return {(token_id, details.get("expires_at", "")) for token_id, details in rows}
+
+
+def failures_by_reason(since: datetime) -> list[tuple[str, int]]:
+    """(reason, count) of the `auth.failed` events since `since`, most frequent first."""
+    rows = (
+        AuditEvent.objects.filter(event=AuditEvent.Event.AUTH_FAILED, occurred_at__gte=since)
+        .values_list("details__reason")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counted = [(str(reason or "unknown"), count) for reason, count in rows]
+    return sorted(counted, key=lambda row: (-row[1], row[0]))
+
+
+def count_since(event: str, since: datetime) -> int:
+    """How many `event` events happened since `since` (the (event, occurred_at) index)."""
+    return AuditEvent.objects.filter(event=event, occurred_at__gte=since).count()

@@ -18,6 +18,12 @@ class ProductAdminSite(admin.AdminSite):
     site_title = "Programmatic Users"
     index_title = "Administration"
 
+    def index(self, request, extra_context=None):
+        from config.dashboard import dashboard  # the apps are loaded by the time a page is asked
+
+        extra_context = {**(extra_context or {}), "dashboard": dashboard(request.user)}
+        return super().index(request, extra_context)
+
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
         if app_label is not None:

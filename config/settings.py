@@ -111,6 +111,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # With DEBUG off, `collectstatic` writes compressed files with hashed names, which WhiteNoise
 # serves with far-future cache headers; in development they are served from the apps.

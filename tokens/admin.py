@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Min, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -313,6 +314,33 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
 
     inlines = [ApiTokenInline]
     change_form_template = "admin/accounts/programmaticuser/change_form.html"
+    list_display = ("username", "description", "contact_email", "is_active", "active_tokens",
+                    "last_use", "next_expiry")
+
+    def get_queryset(self, request):
+        now = timezone.now()
+        usable = Q(api_tokens__revoked_at__isnull=True, api_tokens__expires_at__gt=now)
+        return super().get_queryset(request).annotate(
+            active_token_count=Count("api_tokens", filter=usable),
+            last_token_use=Max("api_tokens__last_used_at"),
+            next_token_expiry=Min("api_tokens__expires_at", filter=usable),
+        )
+
+    @admin.display(description="active tokens", ordering="active_token_count")
+    def active_tokens(self, user) -> int:
+        return user.active_token_count
+
+    @admin.display(description="last use", ordering="last_token_use")
+    def last_use(self, user) -> str:
+        if user.last_token_use is None:
+            return "never"
+        return f"{timezone.localtime(user.last_token_use):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="next expiry", ordering="next_token_expiry")
+    def next_expiry(self, user) -> str:
+        if user.next_token_expiry is None:
+            return "—"
+        return f"{timezone.localtime(user.next_token_expiry):%Y-%m-%d}"
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

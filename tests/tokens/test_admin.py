@@ -1,8 +1,10 @@
 """The admin: issue a token once, list tokens, revoke and rotate with confirmation."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -310,3 +312,22 @@ def test_an_auditor_sees_the_token_page_without_a_save_button(token):
     token.refresh_from_db()
     assert token.name == "billing"
     assert not AuditEvent.objects.filter(event="token.updated").exists()
+
+
+def test_the_programmatic_users_list_shows_token_count_last_use_and_next_expiry(alice):
+    now = timezone.now()
+    busy = ProgrammaticUserFactory(username="busy-sync")
+    ApiTokenFactory(user=busy, expires_at=now + timedelta(days=10), last_used_at=now)
+    ApiTokenFactory(user=busy, expires_at=now + timedelta(days=40))
+    ApiTokenFactory(user=busy, expires_at=now + timedelta(days=5), revoked_at=now,
+                    revoked_reason="x")
+    ProgrammaticUserFactory(username="idle-sync")
+    response = browser_for(alice).get(ROBOTS)
+    rows = {row.username: row for row in response.context["cl"].result_list}
+    assert rows["busy-sync"].active_token_count == 2
+    assert rows["busy-sync"].next_token_expiry == now + timedelta(days=10)
+    assert rows["idle-sync"].active_token_count == 0
+    html = response.content.decode()
+    expiry = timezone.localtime(now + timedelta(days=10)).strftime("%Y-%m-%d")
+    assert f'<td class="field-next_expiry">{expiry}</td>' in html
+    assert '<td class="field-last_use">never</td>' in html
