@@ -8,7 +8,7 @@ from guardian.shortcuts import get_perms
 
 from audit.models import AuditEvent
 from permissions import exceptions
-from permissions.management.commands.grant_permission import OBJECT_FORMAT
+from permissions.management.grant_command import OBJECT_FORMAT
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,29 @@ def test_a_permission_of_another_type_than_the_object_fails(programmatic_user, p
         run("billing-sync", "projects.view_invoice", "--object",
             f"projects.project:{project.pk}")
     assert str(caught.value) == exceptions.NOT_FOR_TYPE.format(type="projects.project")
+
+
+def revoke(*args) -> str:
+    out, err = StringIO(), StringIO()
+    call_command("revoke_permission", *args, stdout=out, stderr=err)
+    assert out.getvalue() == ""
+    return err.getvalue()
+
+
+def test_revoke_permission_takes_back_a_direct_grant_and_audits_it(programmatic_user, project):
+    run("billing-sync", "projects.view_project", "--object", f"projects.project:{project.pk}")
+    message = revoke("billing-sync", "projects.view_project", "--object",
+                     f"projects.project:{project.pk}")
+    assert message.startswith("Revoked projects.view_project from billing-sync on "
+                              "projects.project")
+    assert get_perms(programmatic_user, project) == []
+    event = AuditEvent.objects.get(event="permission.revoked")
+    assert (event.actor_id, event.target_id, event.details["via"]) == (
+        None, str(programmatic_user.pk), "command")
+
+
+def test_revoke_permission_of_what_is_not_held_fails_in_one_line(programmatic_user):
+    with pytest.raises(CommandError) as caught:
+        revoke("billing-sync", "projects.view_project")
+    assert str(caught.value) == exceptions.NOT_HELD
+    assert not AuditEvent.objects.filter(event="permission.revoked").exists()

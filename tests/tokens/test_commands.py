@@ -1,5 +1,6 @@
 """issue_token and revoke_token: the secret alone on stdout, messages on stderr."""
 
+import json
 from io import StringIO
 
 import pytest
@@ -84,3 +85,65 @@ def test_create_programmatic_user_with_token_prints_a_working_token():
     plaintext = out.strip()
     assert bearer(APIClient(), plaintext).get("/api/v1/me/").json()["username"] == "erp"
     assert ApiTokenFactory._meta.model.objects.get().name == "initial"
+
+
+def test_rotate_token_prints_only_the_new_token_and_keeps_the_old_for_the_grace(token):
+    out, err = run("rotate_token", str(token.pk), "--grace-hours", "2")
+    plaintext = out.strip()
+    assert out == plaintext + "\n"
+    crypto.parse(plaintext)
+    new = ApiToken.objects.get(rotated_from=token)
+    token.refresh_from_db()
+    assert token.grace_until is not None and token.replaced_by == new
+    assert plaintext not in err and new.hint in err and "shown once" in err
+    assert bearer(APIClient(), plaintext).get("/api/v1/me/").status_code == 200
+    assert bearer(APIClient(), token.plaintext).get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.parametrize("args, message", [
+    (["999999"], "No token with id 999999."),
+    (["{token}", "--grace-hours", "500"],
+     "Cannot rotate the token: grace_hours: The grace period is a whole number of hours from "
+     "0 to 168."),
+])
+def test_rotate_token_refuses_bad_input_in_one_line(token, args, message):
+    args = [arg.format(token=token.pk) for arg in args]
+    with pytest.raises(CommandError) as caught:
+        run("rotate_token", *args)
+    assert str(caught.value) == message
+    assert not ApiToken.objects.filter(rotated_from=token).exists()
+
+
+def test_rotating_a_rotated_token_is_refused(token):
+    run("rotate_token", str(token.pk))
+    with pytest.raises(CommandError) as caught:
+        run("rotate_token", str(token.pk))
+    assert str(caught.value) == ("Cannot rotate the token: Only an active token that was not "
+                                 "rotated before can be rotated.")
+
+
+def test_list_tokens_shows_a_table_without_secrets(token):
+    other = ApiTokenFactory(name="other-robot")
+    out, err = run("list_tokens", "--user", "billing-sync")
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "user", "name", "hint", "status", "expires", "last",
+                                "used"]
+    assert len(lines) == 2 and lines[1].split()[:5] == [
+        str(token.pk), "billing-sync", "billing", token.hint + "…", "active"]
+    assert other.name not in out and token.plaintext not in out and token.digest not in out
+    assert err == "1 token.\n"
+
+
+def test_list_tokens_json_is_the_api_representation(token):
+    out, _ = run("list_tokens", "--json")
+    [row] = json.loads(out)
+    assert (row["id"], row["hint"], row["status"], row["username"]) == (
+        token.pk, token.hint, "active", "billing-sync")
+    assert "token" not in row and "digest" not in row
+    assert token.plaintext not in out
+
+
+def test_list_tokens_of_an_unknown_user_fails(token):
+    with pytest.raises(CommandError) as caught:
+        run("list_tokens", "--user", "nobody")
+    assert str(caught.value) == "No user named 'nobody'."
