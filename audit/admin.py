@@ -82,8 +82,7 @@ class ReasonFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in self.REASONS:
-            return queryset.filter(event=AuditEvent.Event.AUTH_FAILED,
-                                   details__reason=self.value())
+            return queryset.failures(self.value())
         return queryset
 
 

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from audit.querysets import AuditEventQuerySet
+from audit.querysets import AuditEventQuerySet, failure_reason
 
 
 class AuditEvent(models.Model):
@@ -60,6 +60,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["event", "occurred_at"], name="audit_event_time_idx"),
             models.Index(fields=["occurred_at"], name="audit_time_idx"),
             models.Index(fields=["token_hint"], name="audit_token_hint_idx"),
+            models.Index(fields=["actor_category", "occurred_at"],
+                         name="audit_category_time_idx"),
+            models.Index(failure_reason(), "occurred_at",
+                         condition=models.Q(event="auth.failed"), name="audit_failure_reason_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,13 +15,20 @@ def audit_events(
     since: datetime | None = None,
     until: datetime | None = None,
     status: int | None = None,
+    actor_category: str | None = None,
+    reason: str | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Events matching every filter given; `since` inclusive, `until` exclusive."""
+    """Events matching every filter given; `since` inclusive, `until` exclusive; `reason`
+    selects failed authentications with that reason."""
     events = AuditEvent.objects.all()
     if event:
         events = events.of_kind(event)
     if actor:
         events = events.for_actor(actor)
+    if actor_category:
+        events = events.filter(actor_category=actor_category)
+    if reason:
+        events = events.failures(reason)
     if token is not None:
         events = events.for_token(token)
     if since is not None:

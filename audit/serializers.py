@@ -6,14 +6,38 @@ from audit.export import FORMATS
 from audit.models import AuditEvent
 from audit.representation import as_dict
 
+FAILURE_REASONS = ("malformed", "bad_checksum", "unknown", "revoked", "expired", "rotated",
+                   "suspended", "user_inactive", "ip_not_allowed")
+UNKNOWN_FILTER = "Unknown filter. Filters: {names}."
+
 
 class AuditFilterSerializer(serializers.Serializer):
+    """The audit filters; any other query parameter is refused (a typo must not widen a
+    search silently)."""
+
+    # Query parameters that are not filters but are understood (pagination).
+    PASSED_THROUGH = ("cursor", "page_size")
+
     event = serializers.ChoiceField(choices=AuditEvent.Event.choices, required=False)
     actor = serializers.CharField(max_length=150, required=False)
+    actor_category = serializers.ChoiceField(choices=["personal", "programmatic"],
+                                             required=False)
+    reason = serializers.ChoiceField(
+        choices=FAILURE_REASONS, required=False,
+        help_text="Why an authentication failed: only auth.failed events with this reason.")
     token = serializers.IntegerField(min_value=1, required=False)
     since = serializers.DateTimeField(required=False, help_text="ISO 8601, inclusive.")
     until = serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive.")
     status = serializers.IntegerField(min_value=100, max_value=599, required=False)
+
+    def to_internal_value(self, data):
+        known = set(self.fields) | set(self.PASSED_THROUGH)
+        unknown = sorted(name for name in data if name not in known)
+        if unknown:
+            names = ", ".join(sorted(self.fields))
+            raise serializers.ValidationError(
+                {name: [UNKNOWN_FILTER.format(names=names)] for name in unknown})
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         since, until = attrs.get("since"), attrs.get("until")

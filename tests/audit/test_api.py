@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
 from tests.audit.conftest import request_stub, token_stub
-from tests.conftest import client_for
+from tests.conftest import client_for, postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -329,3 +329,56 @@ def test_events_are_newest_first_by_time_then_id(auditor_client):
     assert [row["id"] for row in second["results"]] == [tie.id]
     rest = auditor_client.get(second["next"]).json()["results"]
     assert [row["id"] for row in rest] == [late.id]
+
+
+# --- the second wave's filters ----------------------------------------------------------------
+
+def test_reason_selects_failed_authentications_with_that_reason(auditor_client):
+    revoked = record(Event.AUTH_FAILED, details={"reason": "revoked"})
+    record(Event.AUTH_FAILED, details={"reason": "expired"})
+    record(Event.TOKEN_REVOKED, details={"reason": "revoked"})  # not a failed authentication
+    assert ids(auditor_client.get(LIST, {"reason": "revoked"})) == [revoked.id]
+
+
+def test_actor_category_tells_integrations_from_people(auditor_client, timeline):
+    robots = ids(auditor_client.get(LIST, {"actor_category": "programmatic"}))
+    people = ids(auditor_client.get(LIST, {"actor_category": "personal"}))
+    assert sorted(robots) == sorted(e.id for e in timeline if e.actor_username == "erp-sync")
+    assert sorted(people) == sorted(e.id for e in timeline if e.actor_username == "alice")
+
+
+@pytest.mark.parametrize("url", [LIST, EXPORT])
+@pytest.mark.parametrize("query", [{"reasons": "revoked"}, {"actor_id": "1"}, {"q": "x"}])
+def test_an_unknown_filter_is_refused_not_ignored(auditor_client, url, query):
+    response = auditor_client.get(url, query)
+    assert response.status_code == 400
+    [name] = query
+    assert list(response.json()) == [name]
+    assert response.json()[name][0].startswith("Unknown filter. Filters: actor, actor_category,")
+
+
+@pytest.mark.parametrize("query", [{"reason": "bored"}, {"actor_category": "robot"}])
+def test_a_bad_value_of_the_new_filters_is_refused(auditor_client, query):
+    response = auditor_client.get(LIST, query)
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+
+
+def test_pagination_parameters_are_not_unknown_filters(auditor_client, timeline):
+    first = auditor_client.get(LIST, {"page_size": 2}).json()
+    assert len(first["results"]) == 2
+    assert auditor_client.get(first["next"]).status_code == 200
+
+
+@postgres_only
+def test_the_reason_filter_reads_its_partial_index(auditor_client):
+    from django.db import connection
+
+    record(Event.AUTH_FAILED, details={"reason": "revoked"})
+    events = AuditEvent.objects.failures("revoked").order_by("-occurred_at")
+    sql, params = events.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "audit_failure_reason_idx" in plan, plan
