@@ -10,9 +10,7 @@ from django.utils.html import format_html
 
 from audit.export import export_response
 from audit.models import AuditEvent, AuditSeal
-from audit.verification import verify_log
-
-ADMIN_RECENT_SEALS = 20  # the changelist checks the latest seals; the command checks them all
+from audit.verification import RECENT_SEALS, verify_log
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -131,7 +129,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "integrity": verify_log(recent_seals=ADMIN_RECENT_SEALS),
+            "integrity": verify_log(recent_seals=RECENT_SEALS),
             "export_query": request.GET.urlencode(),
         }
         return super().changelist_view(request, extra_context=extra_context)
