@@ -261,8 +261,11 @@ def seal_pending(
         except IntegrityError:
             # Another sealer appended the same link first (SQLite has no advisory lock).
             break
-        except AuditError as exc:
+        except SealRefused as exc:
             logger.error("seal_audit_log refused to seal: %s", exc)
+            raise
+        except AuditError as exc:
+            logger.error("seal_audit_log failed: %s", exc)
             raise
         if seal is None:
             break

@@ -19,7 +19,11 @@ STORAGE_ALIAS = "audit_digests"
 
 
 class DigestFileSystemStorage(FileSystemStorage):
-    """A folder that never replaces or renames a file, written atomically and durably."""
+    """A folder that never replaces or renames a file, written atomically and durably; its files
+    are read-only (mode 0444) unless `file_permissions_mode` says otherwise."""
+
+    def __init__(self, *, file_permissions_mode: int = 0o444, **kwargs):
+        super().__init__(file_permissions_mode=file_permissions_mode, **kwargs)
 
     def get_available_name(self, name, max_length=None):
         return name  # a digest's name is its place in the chain: never another one
@@ -35,7 +39,7 @@ class DigestFileSystemStorage(FileSystemStorage):
                     handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temporary, self.file_permissions_mode or 0o444)
+            os.chmod(temporary, self.file_permissions_mode)
             os.link(temporary, full_path)  # FileExistsError if the name is taken
         finally:
             os.unlink(temporary)

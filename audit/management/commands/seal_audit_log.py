@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.exceptions import AuditError
+from audit.exceptions import DigestWriteFailed, SealRefused
 from audit.sealing import DEFAULT_BATCH_SIZE, seal_pending
 
 
@@ -22,7 +22,10 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be a positive integer.")
         try:
             result = seal_pending(batch_size=batch_size, wait_seconds=max(wait, 0.0))
-        except AuditError as exc:
+        except SealRefused as exc:
             raise CommandError(f"sealing refused: {exc}; run verify_audit_log",
+                               returncode=1) from None
+        except DigestWriteFailed as exc:
+            raise CommandError(f"sealing failed: {exc}; its seal was rolled back",
                                returncode=1) from None
         self.stderr.write(result.summary())
