@@ -143,7 +143,8 @@ class AuditSealAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     exclude = ("event_digests",)
     readonly_fields = ("id", "sealed_at", "scheme", "first_event_id", "last_event_id",
-                       "event_count", "previous_hash", "chain_hash", "hash")
+                       "event_count", "previous_hash", "chain_hash", "events_head", "key_id",
+                       "hash")
 
     @admin.display(description="hash")
     def short_hash(self, obj: AuditSeal) -> str:
