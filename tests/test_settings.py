@@ -251,7 +251,7 @@ def test_check_deploy_fails_on_a_short_token_hash_key():
     assert result.returncode == 0, result.stderr
 
 
-def test_check_deploy_fails_on_a_bad_signing_key_set_by_a_settings_module(settings):
+def test_check_deploy_fails_on_a_bad_signing_key_set_by_a_settings_module(settings, db):
     from django.core.checks import run_checks
 
     settings.AUDIT_SIGNING_KEY = "-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----"
