@@ -159,8 +159,23 @@ def test_reordered_events_are_named():
 def test_a_truncated_log_is_named_at_its_first_event():
     events = make_events(3)
     seal()
-    tamper("DELETE FROM audit_auditevent")
+    name = name_of(AuditSeal.objects.get())
+    if _postgres():
+        tamper("TRUNCATE audit_auditevent, audit_auditseal")
+    else:
+        tamper("DELETE FROM audit_auditevent")
+        tamper("DELETE FROM audit_auditseal")
     assert_verify_says(broken(f"event {events[0].id}", "event deleted"))
+    make_events(1)
+    assert run_command("seal_audit_log") == (1, (
+        f"sealing refused: the last digest {name} has no seal and its events no longer match it "
+        "(events changed since they were sealed); run verify_audit_log"))
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
 
 
 # --- seals --------------------------------------------------------------------------------

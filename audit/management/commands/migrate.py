@@ -30,7 +30,7 @@ class Command(migrate.Command):
             connection.settings_dict = {**saved, **credentials}
         try:
             super().handle(*args, **options)
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not options["plan"]:
                 self.grant(connection, application_role, options["verbosity"])
         finally:
             if connection.settings_dict is not saved:
