@@ -45,6 +45,7 @@ class DigestError(ValueError):
 
 
 def name_for(first_event_id: int, last_event_id: int) -> str:
+    """The storage name of the digest of these events (see the module's docstring)."""
     first = f"{first_event_id:020d}"
     return f"{first[:14]}/{first}-{last_event_id:020d}.json"
 

@@ -55,6 +55,7 @@ def generate_pem() -> str:
 
 
 def private_pem(key: Ed25519PrivateKey) -> str:
+    """`key` in PEM, PKCS#8, unencrypted."""
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
@@ -62,6 +63,7 @@ def private_pem(key: Ed25519PrivateKey) -> str:
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
+    """`key` in PEM, SubjectPublicKeyInfo: what auditors are given."""
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()

@@ -15,10 +15,12 @@ AUDIT_PRIVILEGES = "SELECT, INSERT"
 
 
 def audit_tables() -> list[str]:
+    """The audit app's tables: the append-only ones."""
     return sorted(model._meta.db_table for model in apps.get_app_config("audit").get_models())
 
 
 def current_role(connection) -> str:
+    """The role `connection` acts as."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         return cursor.fetchone()[0]

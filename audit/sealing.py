@@ -104,10 +104,12 @@ def _lock() -> None:
 
 
 def last_seal() -> AuditSeal | None:
+    """The seal covering the highest events, or None."""
     return AuditSeal.objects.order_by("-last_event_id").first()
 
 
 def describe(seal: AuditSeal | None) -> str:
+    """How messages name a seal: its id and its events."""
     if seal is None:
         return "no seal"
     return f"seal {seal.id} (events {seal.first_event_id}–{seal.last_event_id})"

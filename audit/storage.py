@@ -52,6 +52,7 @@ class DigestFileSystemStorage(FileSystemStorage):
 
 
 def digest_storage() -> Storage:
+    """The configured digest storage (read at use: tests and settings modules switch it)."""
     return storages[STORAGE_ALIAS]
 
 
