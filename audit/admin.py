@@ -13,9 +13,7 @@ from django.utils.html import format_html
 
 from audit.export import export_response
 from audit.models import AuditEvent, AuditSeal
-from audit.verification import verify_log
-
-ADMIN_RECENT_SEALS = 20  # the changelist checks the latest seals; the command checks them all
+from audit.verification import RECENT_SEALS, verify_log
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -168,7 +166,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "integrity": verify_log(recent_seals=ADMIN_RECENT_SEALS),
+            "integrity": verify_log(recent_seals=RECENT_SEALS),
             "export_query": request.GET.urlencode(),
         }
         return super().changelist_view(request, extra_context=extra_context)
@@ -182,7 +180,8 @@ class AuditSealAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     exclude = ("event_digests",)
     readonly_fields = ("id", "sealed_at", "scheme", "first_event_id", "last_event_id",
-                       "event_count", "previous_hash", "chain_hash", "hash")
+                       "event_count", "previous_hash", "chain_hash", "events_head", "key_id",
+                       "hash")
 
     @admin.display(description="hash")
     def short_hash(self, obj: AuditSeal) -> str:

@@ -81,18 +81,21 @@ class AuditSeal(models.Model):
     content and the previous event's hash, across seals); `event_digests` lists every event id
     covered with a short digest of its content, so verification can name the first altered,
     deleted, inserted or reordered event; `hash` covers this seal's fields and the previous
-    seal's hash.
+    seal's hash. Scheme 2 (audit.chain) keys `chain_hash` and `hash`, keeps the unkeyed head as
+    `events_head`, and writes each seal as a signed digest outside the database.
     """
 
     id = models.BigAutoField(primary_key=True)
     sealed_at = models.DateTimeField(default=timezone.now)
-    scheme = models.PositiveSmallIntegerField(default=1)
+    scheme = models.PositiveSmallIntegerField(default=2)
     first_event_id = models.BigIntegerField()
     last_event_id = models.BigIntegerField()
     event_count = models.PositiveIntegerField()
     event_digests = models.JSONField(default=list)
     previous_hash = models.CharField(max_length=64)
     chain_hash = models.CharField(max_length=64)
+    events_head = models.CharField(max_length=64, blank=True, default="")
+    key_id = models.CharField(max_length=16, blank=True, default="")
     hash = models.CharField(max_length=64)
 
     class Meta:

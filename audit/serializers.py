@@ -57,7 +57,7 @@ class ActorSerializer(serializers.Serializer):
 
 
 class TokenRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True)
     hint = serializers.CharField()
 
 

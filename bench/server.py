@@ -69,6 +69,9 @@ def peak_rss_kib(pid: int) -> int:
 
 
 def server_env(database_url: str) -> dict[str, str]:
+    """Production-like settings (DEBUG off): every secret supplied, the signing key included."""
+    from audit.keys import generate_pem
+
     env = dict(os.environ)
     env.update({
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -81,4 +84,6 @@ def server_env(database_url: str) -> dict[str, str]:
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     })
+    if not env.get("AUDIT_SIGNING_KEY_FILE"):
+        env["AUDIT_SIGNING_KEY"] = env.get("AUDIT_SIGNING_KEY") or generate_pem()
     return env

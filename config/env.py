@@ -5,6 +5,7 @@ Each raises ImproperlyConfigured with a sentence naming the variable when its va
 
 import os
 import sys
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -68,3 +69,66 @@ def env_secret(name: str, *, debug: bool, dev_value: str) -> str:
 def dev_warning(message: str) -> None:
     """One line on stderr, when the settings load (a development default is in use)."""
     sys.stderr.write(f"warning: {message}\n")
+
+
+def env_signing_key(name: str, *, file_name: str, debug: bool, dev_path: Path) -> str:
+    """An Ed25519 private key in PEM, from `name` or from the file `file_name` points at.
+
+    Production must set one of them; a malformed or non-Ed25519 key stops every entry point.
+    With `debug` on and neither set, a development key is generated once into `dev_path`.
+    """
+    from audit.keys import InvalidKey, load_private_key
+
+    value, path = os.environ.get(name, ""), os.environ.get(file_name, "")
+    if value and path:
+        raise ImproperlyConfigured(f"Set {name} or {file_name}, not both.")
+    source = name
+    if path:
+        source = f"{file_name} ({path})"
+        try:
+            value = Path(path).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not a PEM text file"
+            raise ImproperlyConfigured(f"{file_name}: cannot read {path}: {reason}.") from None
+    if not value:
+        if not debug:
+            raise ImproperlyConfigured(
+                f"{name} is not set. Set {name} to an Ed25519 private key in PEM "
+                f"(openssl genpkey -algorithm ed25519), or {file_name} to a file holding one, "
+                "or set DEBUG=1 for development."
+            )
+        return _development_key(name, dev_path)
+    try:
+        load_private_key(value)
+    except InvalidKey as exc:
+        raise ImproperlyConfigured(f"{source} {exc}.") from None
+    return value
+
+
+def _development_key(name: str, path: Path) -> str:
+    """The development key in `path`, generated the first time (atomically, mode 0600)."""
+    from audit.keys import InvalidKey, generate_pem, load_private_key
+
+    generated = False
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(generate_pem())
+        try:
+            os.link(temporary, path)  # fails if another process got there first: keep theirs
+            generated = True
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    value = path.read_text(encoding="ascii")
+    try:
+        load_private_key(value)
+    except InvalidKey as exc:
+        raise ImproperlyConfigured(f"The development key {path} {exc}: delete it.") from None
+    state = "generated now" if generated else "not for production"
+    dev_warning(f"{name} is not set: signing audit digests with the development key in {path} "
+                f"({state}).")
+    return value

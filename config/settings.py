@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_secret, env_signing_key, env_str
 from config.logging import config as logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -15,6 +15,12 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_secret("SECRET_KEY", debug=DEBUG, dev_value="dev-insecure-secret-key-" + "x" * 40)
 TOKEN_HASH_KEY = env_secret(
     "TOKEN_HASH_KEY", debug=DEBUG, dev_value="dev-insecure-token-hash-key-" + "y" * 36
+)
+# The audit log's Ed25519 signing key (PEM): AUDIT_SIGNING_KEY, or a file named by
+# AUDIT_SIGNING_KEY_FILE; development generates one into the git-ignored var/ folder.
+AUDIT_SIGNING_KEY = env_signing_key(
+    "AUDIT_SIGNING_KEY", file_name="AUDIT_SIGNING_KEY_FILE", debug=DEBUG,
+    dev_path=BASE_DIR / "var" / "audit-signing-key.dev.pem",
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -85,6 +91,24 @@ else:
     }
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The owner role that `migrate` connects as (README: Deployment); the application's role, from
+# DATABASE_URL, may only INSERT and SELECT the audit tables. Unset: migrations use DATABASE_URL.
+_migrate_database_url = env_str("MIGRATE_DATABASE_URL", "")
+MIGRATE_DATABASE = None
+if _migrate_database_url:
+    try:
+        MIGRATE_DATABASE = dj_database_url.parse(_migrate_database_url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"MIGRATE_DATABASE_URL is not a valid database URL: {exc}"
+        ) from None
+    if (MIGRATE_DATABASE["ENGINE"], MIGRATE_DATABASE["NAME"]) != (
+        DATABASES["default"]["ENGINE"], DATABASES["default"]["NAME"]
+    ):
+        raise ImproperlyConfigured(
+            "MIGRATE_DATABASE_URL must name the same database as DATABASE_URL (the owner's "
+            "credentials for it)."
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -113,13 +137,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-# With DEBUG off, `collectstatic` writes compressed files with hashed names, which WhiteNoise
-# serves with far-future cache headers; in development they are served from the apps.
+
+# Signed audit digests are written outside the database, through the "audit_digests" storage:
+# a folder by default; any Django storage (e.g. S3 with object lock) by overriding STORAGES.
+AUDIT_DIGEST_DIR = Path(env_str("AUDIT_DIGEST_DIR", "") or BASE_DIR / "var" / "audit-digests")
+if not AUDIT_DIGEST_DIR.is_absolute():
+    AUDIT_DIGEST_DIR = BASE_DIR / AUDIT_DIGEST_DIR
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # With DEBUG off, `collectstatic` writes compressed files with hashed names, which
+    # WhiteNoise serves with far-future cache headers; in development they come from the apps.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+    "audit_digests": {
+        "BACKEND": "audit.storage.DigestFileSystemStorage",
+        "OPTIONS": {"location": str(AUDIT_DIGEST_DIR)},
     },
 }
 
@@ -232,6 +266,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if TRUSTED_PROXY_COUNT > 0:
+    # Only a trusted proxy's X-Forwarded-Proto may say the request came over HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # HSTS preload is an opt-in decision for the domain's owner (SECURE_HSTS_PRELOAD=1).

@@ -1,10 +1,11 @@
 """Fixtures shared by every test module: the people and clients of the access matrix."""
 
+import uuid
+
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from audit.testing import allow_flush
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -13,11 +14,22 @@ postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (DA
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _audit_allows_test_flush():
-    """Django's test flush may TRUNCATE the append-only audit tables (DESIGN rule 16)."""
-    with allow_flush():
-        yield
+@pytest.fixture(scope="session")
+def _digest_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-digests")
+
+
+@pytest.fixture(autouse=True)
+def digest_dir(settings, _digest_root):
+    """Each test's signed audit digests go to a folder of its own (created on first write): the
+    database is rolled back after each test, the digests of its seals must go with it."""
+    location = _digest_root / uuid.uuid4().hex
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "audit_digests": {**settings.STORAGES["audit_digests"],
+                          "OPTIONS": {"location": str(location)}},
+    }
+    return location
 
 
 @pytest.fixture

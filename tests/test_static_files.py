@@ -8,6 +8,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from audit.keys import generate_pem
 from bench.server import Gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +27,8 @@ def production_env(tmp_path) -> dict:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'static.sqlite3'}",
         "STATIC_ROOT": str(tmp_path / "static"),
         "LOG_LEVEL": "WARNING",
+        "AUDIT_SIGNING_KEY": generate_pem(),
+        "AUDIT_DIGEST_DIR": str(tmp_path / "digests"),
     })
     return env
 

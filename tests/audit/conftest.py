@@ -1,4 +1,4 @@
-"""Audit tests: the flush hook (until the root conftest carries it) and event helpers."""
+"""Audit tests: event helpers, and tampering as the tables' owner would do it."""
 
 from types import SimpleNamespace
 
@@ -9,15 +9,8 @@ from django.test import RequestFactory
 from audit.context import RequestAudit
 from audit.models import AuditEvent
 from audit.services import build_event, record
-from audit.testing import allow_flush
 
 Event = AuditEvent.Event
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _audit_allows_test_flush():
-    with allow_flush():
-        yield
 
 
 @pytest.fixture(autouse=True)
@@ -59,11 +52,48 @@ def event_with_id(event_id: int, **kwargs) -> AuditEvent:
     return event
 
 
-def tamper(sql: str, params=None, *, table: str = "audit_auditevent") -> None:
-    """Run `sql` past the append-only trigger, as the database superuser would."""
+def tamper(sql: str, params=None) -> None:
+    """Run `sql` as the tables' owner (the test suite's role), whom the trigger lets through:
+    a database-level attacker."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
         cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+
+
+def seal(**kwargs):
+    """Seal what is committed, without the production settle delay."""
+    from audit.sealing import seal_pending
+
+    return seal_pending(settle_seconds=0, wait_seconds=5, **kwargs)
+
+
+def run_command(name: str, *args) -> tuple[int, str]:
+    """(exit status, the one line it printed to stderr or in its CommandError)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    err = StringIO()
+    try:
+        call_command(name, *args, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, str(exc)
+    return 0, err.getvalue().strip()
+
+
+def digest_files(location) -> list:
+    """The digest files under `location`, in chain order."""
+    return sorted(location.glob("*/*.json"))
+
+
+def rewrite_digest(path, change) -> None:
+    """Apply `change` to the stored digest document at `path` and write it back in place."""
+    import json
+    import os
+
+    from audit import digests
+
+    document = json.loads(path.read_bytes())
+    change(document)
+    os.chmod(path, 0o644)
+    path.write_bytes(digests.encode(document))

@@ -1,12 +1,15 @@
-"""manage.py seal_audit_log: append seals over every committed, not yet sealed event."""
+"""manage.py seal_audit_log: seal every committed, not yet sealed event, with signed digests."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.exceptions import DigestWriteFailed, SealRefused
 from audit.sealing import DEFAULT_BATCH_SIZE, seal_pending
 
 
 class Command(BaseCommand):
-    help = "Seal every audit event not yet sealed (safe alongside traffic and other sealers)."
+    help = ("Seal every audit event not yet sealed and write each seal's signed digest (safe "
+            "alongside traffic and other sealers). Refuses, sealing nothing, when the database's "
+            "seals do not continue the last digest.")
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
@@ -17,5 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, wait, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be a positive integer.")
-        result = seal_pending(batch_size=batch_size, wait_seconds=max(wait, 0.0))
+        try:
+            result = seal_pending(batch_size=batch_size, wait_seconds=max(wait, 0.0))
+        except SealRefused as exc:
+            raise CommandError(f"sealing refused: {exc}; run verify_audit_log",
+                               returncode=1) from None
+        except DigestWriteFailed as exc:
+            raise CommandError(f"sealing failed: {exc}; its seal was rolled back",
+                               returncode=1) from None
         self.stderr.write(result.summary())

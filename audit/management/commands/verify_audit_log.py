@@ -1,4 +1,4 @@
-"""manage.py verify_audit_log: check the sealed log; exit 1 naming the first broken event."""
+"""manage.py verify_audit_log: check the log against its seals and signed digests."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,7 +6,8 @@ from audit.verification import verify_log
 
 
 class Command(BaseCommand):
-    help = "Verify the audit log's hash chain (read-only)."
+    help = ("Verify the audit log against its seals and the signed digests (read-only); exit 1 "
+            "naming the first event or digest that disagrees.")
 
     def handle(self, *args, **options):
         verdict = verify_log()
