@@ -24,6 +24,22 @@ class TokenSettings:
     def leak_report_rate(self) -> str:
         return settings.LEAK_REPORT_RATE
 
+    @property
+    def auth_failure_rate(self) -> str:
+        return settings.AUTH_FAILURE_RATE
+
+    @property
+    def default_token_rate(self) -> str | None:
+        return settings.TOKEN_RATE
+
+    @property
+    def max_per_user(self) -> int:
+        return settings.TOKEN_MAX_PER_USER
+
+    @property
+    def reuse_detection(self) -> bool:
+        return settings.TOKEN_REUSE_DETECTION
+
 
 token_settings = TokenSettings()
 

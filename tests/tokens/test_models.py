@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from tests.accounts.factories import PersonFactory, group
 from tests.tokens.factories import ApiTokenFactory, bearer
-from tokens import services
+from tokens import revocation, services
 from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,7 @@ def test_the_change_and_its_audit_event_commit_together(programmatic_user, monke
         raise RuntimeError("audit storage down")
 
     monkeypatch.setattr(services, "record", broken_record)
+    monkeypatch.setattr(revocation, "record", broken_record)
     with pytest.raises(RuntimeError):
         services.token_issue(actor=None, user=programmatic_user, name="erp")
     assert not ApiToken.objects.exists()
