@@ -205,7 +205,10 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         token = ApiToken.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         extra = {
             "can_manage": token is not None and can_issue_tokens(request.user),
-            "can_revoke": token is not None and token.revoked_at is None,
+            # A revoked token still offers "Revoke" while its family has a working token.
+            "can_revoke": token is not None and (
+                token.revoked_at is None
+                or ApiToken.objects.in_family(token.family_id).usable().exists()),
             "can_rotate": token is not None and token.status == ApiToken.Status.ACTIVE
             and not token.is_rotated,
         }

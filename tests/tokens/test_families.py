@@ -210,6 +210,16 @@ def test_the_admin_revokes_one_token_when_the_box_is_not_ticked(alice, chain):
     assert [works(token.plaintext) for token in chain] == [True, True, False]
 
 
+def test_a_revoked_token_offers_revoke_while_its_family_has_a_working_token(alice, chain):
+    first, second, third = chain
+    services.token_revoke(actor=None, token=first)
+    browser = browser_for(alice)
+    assert b'id="revoke-token"' in browser.get(f"{TOKENS}{first.pk}/change/").content
+    browser.post(f"{TOKENS}{first.pk}/revoke/", {"reason": "leak", "family": "on"})
+    assert b'id="revoke-token"' not in browser.get(f"{TOKENS}{first.pk}/change/").content
+    assert not any(works(token.plaintext) for token in chain)
+
+
 def test_the_admin_token_page_shows_the_family(alice, chain):
     first, second, third = chain
     page = browser_for(alice).get(f"{TOKENS}{third.pk}/change/").content.decode()
