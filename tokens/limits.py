@@ -70,7 +70,7 @@ def address_key(ip: str | None) -> str:
 
 
 def _failures_key(address: str, window: Window) -> str:
-    return f"tokens:auth-failures:{address}:{window.index}"
+    return f"tokens:auth-failures:{address}:{window.rate.seconds}:{window.index}"
 
 
 def _pending_key(address: str) -> str:
@@ -91,11 +91,10 @@ def check_address(ip: str | None) -> int | None:
         _count(address, ip, window)
         return window.wait(moment)
     overflowed = values.get(pending)
-    if overflowed is not None and overflowed["window"] < window.index and (
-        counters.delete(pending)
-    ):
-        _write_summary(address, Window(rate=rate, index=overflowed["window"]),
-                       overflowed["ip"])
+    if overflowed is not None:
+        past = Window(rate=parse_rate(overflowed["rate"]), index=overflowed["window"])
+        if past.end <= moment and counters.delete(pending):  # one request writes it
+            _write_summary(address, past, overflowed["ip"])
     return None
 
 
@@ -111,7 +110,8 @@ def _count(address: str, ip: str | None, window: Window) -> int:
     count = counters.hit(key, window.rate.seconds + MARGIN_SECONDS)
     if count == window.rate.count + 1:  # the one request that goes past the limit
         counters.touch(key, window.rate.seconds + SUMMARY_HOLD_SECONDS)
-        counters.set(_pending_key(address), {"window": window.index, "ip": ip},
+        counters.set(_pending_key(address),
+                     {"rate": str(window.rate), "window": window.index, "ip": ip},
                      window.rate.seconds + SUMMARY_HOLD_SECONDS)
         logger.warning("%s went past AUTH_FAILURE_RATE (%s): its Bearer requests answer 429 "
                        "until %s.", address, window.rate, _iso(window.end))

@@ -120,6 +120,17 @@ def test_a_successful_request_after_the_window_writes_the_summary(clock, setting
     assert len(failures()) == 3  # written once
 
 
+def test_a_changed_rate_still_summarises_the_window_that_overflowed(clock, settings):
+    settings.AUTH_FAILURE_RATE = "1/hour"
+    attempt(), attempt(), attempt()
+    settings.AUTH_FAILURE_RATE = "5/minute"
+    clock.move(3600)
+    assert attempt().status_code == 401
+    summary = failures()[1]
+    assert (summary.details["count"], summary.details["rate"], summary.details["window_end"]) == (
+        2, "1/hour", "2027-01-15T09:00:00+00:00")
+
+
 def test_failures_that_raced_past_the_check_are_counted_in_the_summary(clock, settings):
     settings.AUTH_FAILURE_RATE = "2/minute"
     attempt(), attempt()
@@ -342,7 +353,7 @@ def test_an_unlimited_token_costs_no_cache_round_trip_of_its_own(clock, token, m
     assert response.status_code == 200
     assert "X-RateLimit-Limit" not in response
     # The one call is the address check every Bearer request makes (AUTH_FAILURE_RATE).
-    assert calls == [("get_many", ["tokens:auth-failures:127.0.0.1:30000000",
+    assert calls == [("get_many", ["tokens:auth-failures:127.0.0.1:60:30000000",
                                    "tokens:auth-failures-pending:127.0.0.1"])]
 
 

@@ -68,3 +68,16 @@ def test_default_roles_carry_the_token_permissions():
 def test_issue_token_is_a_distinct_permission():
     assert Permission.objects.get(codename="issue_token").name == (
         "Can issue, rotate and revoke API tokens")
+
+
+def test_a_token_issued_afresh_is_the_first_of_its_family_and_a_rotation_joins_it(
+        programmatic_user):
+    first = ApiTokenFactory(user=programmatic_user)
+    assert first.family_id == first.pk
+    assert ApiToken.objects.get(pk=first.pk).family_id == first.pk
+    stranger = ApiTokenFactory(user=programmatic_user)
+    with pytest.raises(ValidationError) as caught:
+        ApiTokenFactory(user=programmatic_user, rotated_from=first, family=stranger)
+    assert caught.value.message_dict == {"family": [
+        "A token derived by rotation belongs to the family of the token it replaces."]}
+    assert ApiToken.objects.count() == 2
