@@ -25,7 +25,8 @@ DESCRIPTIONS = {
     "409": "The token's state does not allow this (revoked, expired or already rotated).",
     "413": "Request body too large (MAX_REQUEST_BODY_BYTES).",
     "415": "Unsupported media type.",
-    "429": "Too many requests; retry after `Retry-After` seconds.",
+    "429": "Too many requests (a throttle, too many failed Bearer authentications from the "
+           "address, or the token's request limit); retry after `Retry-After` seconds.",
 }
 
 
@@ -45,8 +46,7 @@ def _statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("409")
     if method in WRITES:
         statuses += ["413", "415"]
-    if public:
-        statuses.append("429")
+    statuses.append("429")  # a throttle, or for a Bearer caller an abuse limit (API.md §7)
     return statuses
 
 

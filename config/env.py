@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from common.rates import RATE_FORMAT, parse_rate
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -50,6 +52,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str | None) -> str | None:
+    """A rate such as `30/minute` (per second, minute, hour or day); unset or empty: `default`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        parse_rate(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be {RATE_FORMAT}, not {raw!r}.") from None
+    return raw
 
 
 def env_secret(name: str, *, debug: bool, dev_value: str) -> str:

@@ -1,12 +1,19 @@
 """Settings for Programmatic Users: every value comes from the environment (API.md §6)."""
 
-import re
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_secret, env_signing_key, env_str
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_rate,
+    env_secret,
+    env_signing_key,
+    env_str,
+)
 from config.logging import config as logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestAuditMiddleware",
+    "tokens.middleware.RateLimitHeadersMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The admin's and the API docs' own files, served by the application itself (any server).
@@ -164,10 +172,14 @@ if _redis_url:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_url,
+            # A Redis that stops answering must not hold requests: the abuse limits fall back
+            # to per-process counting after this long (tokens/counters.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 10_000}}}
 
 # E-mail: console in development; EMAIL_URL (smtp://user:pass@host:port) or Django's own names.
 _email_url = env_str("EMAIL_URL", "")
@@ -196,6 +208,8 @@ else:
     EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "programmatic-users@localhost")
+# Reuse detection mails from the request path: a mail server that hangs must not hold it long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 
 # Product settings (read at use through each app's settings object, never captured at import).
 TOKEN_PREFIX = env_str("TOKEN_PREFIX", "pgu_")
@@ -206,12 +220,14 @@ if TOKEN_DEFAULT_LIFETIME_DAYS > TOKEN_MAX_LIFETIME_DAYS:
         "TOKEN_DEFAULT_LIFETIME_DAYS must not exceed TOKEN_MAX_LIFETIME_DAYS."
     )
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
-LEAK_REPORT_RATE = env_str("LEAK_REPORT_RATE", "10/minute")
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", LEAK_REPORT_RATE):
-    raise ImproperlyConfigured(
-        f"LEAK_REPORT_RATE must look like 10/minute (per second, minute, hour or day), "
-        f"not {LEAK_REPORT_RATE!r}."
-    )
+LEAK_REPORT_RATE = env_rate("LEAK_REPORT_RATE", "10/minute")
+# Abuse limits (tokens/limits.py): failed Bearer authentications per client address, then 429
+# before any database work; a default request limit per token (unset: none); active tokens per
+# programmatic user; a rotated-out token presented after its grace revokes its family.
+AUTH_FAILURE_RATE = env_rate("AUTH_FAILURE_RATE", "30/minute")
+TOKEN_RATE = env_rate("TOKEN_RATE", None)
+TOKEN_MAX_PER_USER = env_int("TOKEN_MAX_PER_USER", 10, minimum=1)
+TOKEN_REUSE_DETECTION = env_bool("TOKEN_REUSE_DETECTION", True)
 # How the request path commits usage events (token.used, access.denied of a token request):
 # "async" commits them with synchronous_commit off on PostgreSQL (nothing is lost when a worker
 # dies; a database crash can lose the last ~0.6 s of them), "sync" waits for the WAL flush.

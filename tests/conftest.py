@@ -32,6 +32,21 @@ def digest_dir(settings, _digest_root):
     return location
 
 
+@pytest.fixture(autouse=True)
+def _fresh_abuse_counters():
+    """Every test starts with no throttle or abuse-limit counts (AUTH_FAILURE_RATE counts every
+    failed Bearer request of the test client's one address)."""
+    from django.core.cache import cache
+
+    from tokens.counters import counters
+
+    cache.clear()
+    counters.reset()
+    yield
+    cache.clear()
+    counters.reset()
+
+
 @pytest.fixture
 def person(db):
     return PersonFactory()

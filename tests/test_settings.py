@@ -42,6 +42,11 @@ def test_production_without_a_secret_stops_with_a_message_naming_it(missing):
                                         ("DATABASE_URL", "nonsense://x"),
                                         ("LEAK_REPORT_RATE", "lots"),
                                         ("LEAK_REPORT_RATE", "0/minute"),
+                                        ("AUTH_FAILURE_RATE", "30/fortnight"),
+                                        ("TOKEN_RATE", "lots"),
+                                        ("TOKEN_MAX_PER_USER", "0"),
+                                        ("TOKEN_REUSE_DETECTION", "sometimes"),
+                                        ("EMAIL_TIMEOUT", "0"),
                                         ("AUDIT_USAGE_COMMIT", "never"),
                                         ("MIGRATE_DATABASE_URL", "nonsense://x"),
                                         ("TRUSTED_PROXY_COUNT", "some")])

@@ -23,6 +23,7 @@ from audit.stats import daily_counts
 from common.errors import Invalid
 from permissions.admin_views import effective_permissions, permission_usage_page
 from tokens import services
+from tokens.conf import token_settings
 from tokens.exceptions import TokenConflict
 from tokens.forms import (
     ProgrammaticUserPickForm,
@@ -34,6 +35,7 @@ from tokens.models import ApiToken
 from tokens.permissions import ISSUE, VIEW
 
 NOT_SHOWN_AGAIN = "This token will not be shown again. Copy it now and store it in a secret store."
+REVOKED_FAMILY = "Token {token} and every other working token of its family are revoked."
 
 
 FORM_ALREADY_USED = ("That form was already sent, so no new token was issued and none is shown "
@@ -128,14 +130,14 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
     list_select_related = ("user",)
     ordering = ("-id",)
     fields = ("user", "name", "description", "hint", "status_label", "read_only", "allowed_ips",
-              "created_at", "created_by_label", "expires_at", "last_used", "revoked_at",
-              "revoked_by_username", "revoked_reason", "rotated_from", "replaced_by_link",
-              "grace_until")
+              "rate_limit_label", "created_at", "created_by_label", "expires_at", "last_used",
+              "revoked_at", "revoked_by_username", "revoked_reason", "rotated_from",
+              "replaced_by_link", "grace_until", "family_link")
     editable_fields = ("name", "description")  # the rest is what was issued
-    readonly_fields = ("user", "hint", "status_label", "read_only", "allowed_ips", "created_at",
-                       "created_by_label", "expires_at", "last_used", "revoked_at",
-                       "revoked_by_username", "revoked_reason", "rotated_from",
-                       "replaced_by_link", "grace_until")
+    readonly_fields = ("user", "hint", "status_label", "read_only", "allowed_ips",
+                       "rate_limit_label", "created_at", "created_by_label", "expires_at",
+                       "last_used", "revoked_at", "revoked_by_username", "revoked_reason",
+                       "rotated_from", "replaced_by_link", "grace_until", "family_link")
     change_form_template = "admin/tokens/apitoken/change_form.html"
     change_list_template = "admin/tokens/apitoken/change_list.html"
 
@@ -172,6 +174,22 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         url = reverse("admin:tokens_apitoken_change", args=[replacement.pk])
         return format_html('<a href="{}">{}</a>', url, replacement)
 
+    @admin.display(description="request limit")
+    def rate_limit_label(self, token: ApiToken) -> str:
+        if token.rate_limit:
+            return token.rate_limit
+        default = token_settings.default_token_rate
+        return f"{default} (TOKEN_RATE)" if default else "none"
+
+    @admin.display(description="family")
+    def family_link(self, token: ApiToken):
+        """The tokens derived from one another by rotation, this one included."""
+        family = token.family_id or token.pk
+        url = reverse("admin:tokens_apitoken_changelist")
+        count = ApiToken.objects.in_family(family).count()
+        return format_html('<a href="{}?family={}">{} token{}</a>', url, family, count,
+                           "" if count == 1 else "s")
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -188,7 +206,10 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         token = ApiToken.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         extra = {
             "can_manage": token is not None and can_issue_tokens(request.user),
-            "can_revoke": token is not None and token.revoked_at is None,
+            # A revoked token still offers "Revoke" while its family has a working token.
+            "can_revoke": token is not None and (
+                token.revoked_at is None
+                or ApiToken.objects.in_family(token.family_id).usable().exists()),
             "can_rotate": token is not None and token.status == ApiToken.Status.ACTIVE
             and not token.is_rotated,
         }
@@ -252,11 +273,12 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.token_revoke(actor=request.user, token=token, request=request,
-                                      reason=form.cleaned_data["reason"])
+                                      **form.cleaned_data)
             except TokenConflict as conflict:
                 messages.error(request, conflict.message)
             else:
-                messages.success(request, f"Token {token} is revoked.")
+                messages.success(request, REVOKED_FAMILY.format(token=token)
+                                 if form.cleaned_data["family"] else f"Token {token} is revoked.")
             return redirect("admin:tokens_apitoken_change", token.pk)
         context = self._context(request, f"Revoke token {token}?", form=form, token=token,
                                 action="revoke")

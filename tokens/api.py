@@ -110,7 +110,7 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
         serializer = TokenRevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = services.token_revoke(actor=request.user, token=token, request=request,
-                                      reason=serializer.validated_data["reason"])
+                                      **serializer.validated_data)
         return Response(ApiTokenSerializer(_tokens().get(pk=token.pk)).data)
 
     @extend_schema(request=TokenRotateSerializer, responses={201: IssuedTokenSerializer})

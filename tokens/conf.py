@@ -24,6 +24,22 @@ class TokenSettings:
     def leak_report_rate(self) -> str:
         return settings.LEAK_REPORT_RATE
 
+    @property
+    def auth_failure_rate(self) -> str:
+        return settings.AUTH_FAILURE_RATE
+
+    @property
+    def default_token_rate(self) -> str | None:
+        return settings.TOKEN_RATE
+
+    @property
+    def max_per_user(self) -> int:
+        return settings.TOKEN_MAX_PER_USER
+
+    @property
+    def reuse_detection(self) -> bool:
+        return settings.TOKEN_REUSE_DETECTION
+
 
 token_settings = TokenSettings()
 
@@ -32,6 +48,10 @@ SECRET_LENGTH = 40  # base62 characters: about 238 bits
 MAX_SECRET_LENGTH = 128  # what the parser accepts, so a longer secret is refused as malformed
 CHECKSUM_LENGTH = 6
 LAST_USED_INTERVAL_SECONDS = 60
+# A rotated-out token presented this soon after its grace period ended is a request that was
+# already on its way (another worker of the integration, a retry), not a copy in other hands: it
+# is refused like any rotated-out token, but does not revoke the family.
+REUSE_DETECTION_DELAY_SECONDS = 60
 MAX_GRACE_HOURS = 168
 DEFAULT_GRACE_HOURS = 24
 MAX_ALLOWED_NETWORKS = 50

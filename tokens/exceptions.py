@@ -10,6 +10,10 @@ class TokenConflict(errors.Conflict):
 
 
 ALREADY_REVOKED = "This token is already revoked."
+FAMILY_ALREADY_REVOKED = "This token and every other token of its family are already revoked."
+TOO_MANY_TOKENS = ("This programmatic user already has {maximum} active tokens, the most "
+                   "TOKEN_MAX_PER_USER allows. Revoke one it no longer needs, or rotate one "
+                   "instead of issuing another.")
 NOT_ROTATABLE = "Only an active token that was not rotated before can be rotated."
 READ_ONLY = "This token is read-only: it may only use GET, HEAD and OPTIONS."
 PERSONAL_USER = "Tokens can only be issued for programmatic users."

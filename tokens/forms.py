@@ -19,6 +19,11 @@ class TokenIssueForm(forms.Form):
         required=False, label="Allowed IPs", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One address or network per line (e.g. 203.0.113.0/24). Empty: any address.",
     )
+    rate_limit = forms.CharField(
+        required=False, max_length=20, label="Request limit",
+        help_text="Requests allowed per second, minute, hour or day, e.g. 100/minute. "
+                  "Empty: the server's default (TOKEN_RATE), if any.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,7 +34,7 @@ class TokenIssueForm(forms.Form):
             help_text=f"Every token expires (at most {maximum} days); rotate it before it does.",
         )
         self.order_fields(["name", "description", "expires_in_days", "read_only",
-                           "allowed_ips"])
+                           "allowed_ips", "rate_limit"])
 
     def clean_allowed_ips(self) -> list[str]:
         text = self.cleaned_data.get("allowed_ips", "")
@@ -39,10 +44,22 @@ class TokenIssueForm(forms.Form):
         except Invalid as error:
             raise ValidationError(error.fields["allowed_ips"]) from None
 
+    def clean_rate_limit(self) -> str | None:
+        try:
+            return services.normalize_rate(self.cleaned_data.get("rate_limit"))
+        except Invalid as error:
+            raise ValidationError(error.fields["rate_limit"]) from None
+
 
 class TokenRevokeForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False,
                              help_text="Kept with the token and in the audit log.")
+    family = forms.BooleanField(
+        required=False, label="Revoke the whole family",
+        help_text="Also revoke every token derived from the same original by rotation "
+                  "(its predecessors still in their grace period and its successors): what to "
+                  "do when the token leaked.",
+    )
 
 
 class TokenRotateForm(forms.Form):

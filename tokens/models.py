@@ -4,12 +4,14 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from common.rates import RATE_FORMAT, parse_rate
 from tokens.querysets import ApiTokenQuerySet
 
 PROGRAMMATIC_ONLY = "Only programmatic users hold API tokens."
+SAME_FAMILY = "A token derived by rotation belongs to the family of the token it replaces."
 
 
 def validate_networks(value) -> None:
@@ -20,6 +22,13 @@ def validate_networks(value) -> None:
             ipaddress.ip_network(item)
         except ValueError:
             raise ValidationError(f"{item!r} is not a network such as 203.0.113.0/24.") from None
+
+
+def validate_rate(value) -> None:
+    try:
+        parse_rate(value)
+    except ValueError:
+        raise ValidationError(f"Give {RATE_FORMAT}.") from None
 
 
 class ApiToken(models.Model):
@@ -60,6 +69,16 @@ class ApiToken(models.Model):
     )
     rotated_at = models.DateTimeField(null=True, blank=True)
     grace_until = models.DateTimeField(null=True, blank=True)
+    # The first token of its rotation chain (itself for a token issued afresh): a leak report,
+    # `{"family": true}` or reuse detection revokes a family in one indexed query.
+    family = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, editable=False,
+        related_name="family_members",
+    )
+    rate_limit = models.CharField(
+        max_length=20, null=True, blank=True, validators=[validate_rate],
+        help_text="Requests allowed per window, e.g. 100/minute; empty: TOKEN_RATE, if set.",
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -82,13 +101,23 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     def save(self, *args, **kwargs):
-        if self._state.adding:
-            self.clean()
-        super().save(*args, **kwargs)
+        if not self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        self.clean()
+        if self.family_id is not None:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(using=kwargs.get("using")):  # a new family: its root is itself
+            super().save(*args, **kwargs)
+            type(self)._base_manager.filter(pk=self.pk).update(family=self.pk)
+        self.family_id = self.pk
 
     def clean(self) -> None:
         if self.user_id is not None and self.user.category != self.user.Category.PROGRAMMATIC:
             raise ValidationError({"user": PROGRAMMATIC_ONLY})
+        if self.rotated_from_id is not None and self.family_id != self.rotated_from.family_id:
+            raise ValidationError({"family": SAME_FAMILY})
 
     def status_at(self, now) -> str:
         if self.revoked_at is not None:

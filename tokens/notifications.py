@@ -1,4 +1,5 @@
-"""E-mail each accountable contact about their tokens that expire soon, once per expiry."""
+"""E-mails to accountable contacts: tokens that expire soon (once per expiry), and a token family
+revoked because a replaced token was used again (once per detection)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from audit.services import record
 from tokens.models import ApiToken
 
 SUBJECT = "API tokens expiring within {days} days"
+REUSE_SUBJECT = "API tokens of {username} revoked: a replaced token was used again"
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,26 @@ def tokens_notify_expiring(*, days: int, now=None) -> Sent:
                        details={"expires_at": token.expires_at.isoformat(), "contact": contact,
                                 "window_days": days})
     return Sent(contacts=len(by_contact), tokens=sum(len(v) for v in by_contact.values()))
+
+
+def notify_reuse_detected(*, presented: ApiToken, revoked: list[ApiToken], ip: str | None,
+                          now=None) -> None:
+    """Tell the accountable contact that `presented`, rotated out, came back after its grace
+    period and that the tokens of its family listed were revoked. Never a secret in the mail."""
+    now = now or timezone.now()
+    user = presented.user
+    lines = [
+        f"The API token {presented.name} ({presented.hint}…) of the programmatic user "
+        f"{user.username} was replaced by rotation, and was presented again after its grace "
+        f"period ended: on {now:%Y-%m-%d %H:%M} UTC from {ip or 'an unknown address'}.",
+        "Whoever presented it holds a copy of a token that should no longer exist, so every token "
+        "derived from the same original by rotation was revoked at once:",
+        "",
+        *(f"- {token.name} ({token.hint}…), token {token.pk}" for token in revoked),
+        "",
+        "The integration stops working with these tokens. Find where the old token was copied "
+        "(logs, scripts, CI variables, another machine), then ask a token configurator to issue "
+        "a new token. The audit log lists these revocations with the reason reuse_detected.",
+    ]
+    send_mail(REUSE_SUBJECT.format(username=user.username), "\n".join(lines) + "\n",
+              settings.DEFAULT_FROM_EMAIL, [user.contact_email])

@@ -43,6 +43,14 @@ class ApiTokenQuerySet(models.QuerySet):
         """Tokens that authenticate now (their user's state aside)."""
         return self.not_revoked().filter(expires_at__gt=now or timezone.now())
 
+    def in_family(self, family: int):
+        """Every token of one rotation family (the `family` index)."""
+        return self.filter(family_id=family)
+
+    def counted_against_the_limit(self, now=None):
+        """The tokens TOKEN_MAX_PER_USER counts: usable and not already replaced by rotation."""
+        return self.usable(now).filter(rotated_at__isnull=True)
+
     def with_status(self, status: str, now=None):
         """`status` is one of ApiToken.Status; an unknown value matches nothing."""
         by_status = {"active": self.usable, "expired": self.expired, "revoked": self.revoked}

@@ -39,7 +39,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
             "id", "user", "username", "name", "description", "hint", "status", "read_only",
             "allowed_ips", "created_at", "created_by", "expires_at", "last_used_at",
             "last_used_ip", "revoked_at", "revoked_by", "revoked_reason", "rotated_from",
-            "replaced_by", "grace_until",
+            "replaced_by", "grace_until", "family", "rate_limit",
         ]
         read_only_fields = fields
 
@@ -70,12 +70,18 @@ class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
         child=serializers.CharField(max_length=64), required=False, default=list,
         max_length=MAX_ALLOWED_NETWORKS,
     )
+    rate_limit = serializers.CharField(
+        max_length=20, required=False, allow_null=True, allow_blank=True, default=None,
+        help_text="Requests allowed per window (N/second|minute|hour|day, e.g. 100/minute); "
+                  "null: TOKEN_RATE, if the server sets one.",
+    )
 
     def validate(self, data):
         try:
             services.resolve_expiry(expires_in_days=data.get("expires_in_days"),
                                     expires_at=data.get("expires_at"))
             data["allowed_ips"] = services.normalize_networks(data["allowed_ips"])
+            data["rate_limit"] = services.normalize_rate(data["rate_limit"])
         except Invalid as error:
             raise _field_errors(error) from None
         return data
@@ -84,6 +90,10 @@ class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
 class TokenRevokeSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False,
                                    default="")
+    family = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Also revoke every other working token of its rotation family.",
+    )
 
 
 class TokenRotateSerializer(StrictFieldsMixin, serializers.Serializer):

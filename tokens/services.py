@@ -1,10 +1,9 @@
 """Writes on tokens: issue, rotate, revoke, leak report, last use.
 
 Each lifecycle change records its audit event in the same transaction (DESIGN rule 15); the admin,
-the API and the commands call these and nothing else.
+the API and the commands call these and nothing else. Reuse detection is in `tokens.reuse`.
 """
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,33 +19,32 @@ from tokens import crypto
 from tokens.conf import (
     DEFAULT_GRACE_HOURS,
     LAST_USED_INTERVAL_SECONDS,
-    MAX_ALLOWED_NETWORKS,
     MAX_GRACE_HOURS,
     token_settings,
 )
 from tokens.exceptions import (
     ALREADY_REVOKED,
+    FAMILY_ALREADY_REVOKED,
     INACTIVE_USER,
     NOT_ROTATABLE,
     PERSONAL_USER,
+    TOO_MANY_TOKENS,
     TokenConflict,
 )
+from tokens.inputs import (
+    GRACE_RANGE,
+    normalize_networks,
+    normalize_rate,
+    resolve_expiry,
+)
 from tokens.models import ApiToken
+from tokens.revocation import actor_snapshot, family_of, lock_family, revoke_family, revoke_row
 
 logger = logging.getLogger(__name__)
 Event = AuditEvent.Event
 
-BOTH_EXPIRIES = "Give expires_in_days or expires_at, not both."
-EXPIRY_PAST = "The expiry must be in the future."
-EXPIRY_TOO_FAR = "A token may live at most {days} days."
-DAYS_RANGE = "Give a whole number of days from 1 to {days}."
-GRACE_RANGE = f"The grace period is a whole number of hours from 0 to {MAX_GRACE_HOURS}."
-NETWORK_INVALID = "{value!r} is not an IP address or network such as 203.0.113.0/24."
-NETWORK_HOST_BITS = "{value!r} has host bits set; did you mean {network}?"
-TOO_MANY_NETWORKS = f"At most {MAX_ALLOWED_NETWORKS} networks."
 LEAK_REASON = "reported leaked"
 DEACTIVATED_REASON = "user deactivated"
-DEFAULT_REVOKE_REASON = "revoked"
 
 
 @dataclass(frozen=True)
@@ -55,60 +53,6 @@ class IssuedToken:
 
     token: ApiToken
     plaintext: str
-
-
-def resolve_expiry(
-    *, expires_in_days: int | None = None, expires_at: datetime | None = None, now=None
-) -> datetime:
-    """The expiry asked for, checked against the lifetime rules (Invalid otherwise)."""
-    now = now or timezone.now()
-    maximum = token_settings.max_lifetime_days
-    if expires_in_days is not None and expires_at is not None:
-        raise Invalid.field("expires_at", BOTH_EXPIRIES)
-    if expires_at is not None:
-        if expires_at <= now:
-            raise Invalid.field("expires_at", EXPIRY_PAST)
-        if expires_at > now + timedelta(days=maximum):
-            raise Invalid.field("expires_at", EXPIRY_TOO_FAR.format(days=maximum))
-        return expires_at
-    if expires_in_days is None:
-        expires_in_days = token_settings.default_lifetime_days
-    if (
-        isinstance(expires_in_days, bool)
-        or not isinstance(expires_in_days, int)
-        or not 1 <= expires_in_days <= maximum
-    ):
-        raise Invalid.field("expires_in_days", DAYS_RANGE.format(days=maximum))
-    return now + timedelta(days=expires_in_days)
-
-
-def normalize_networks(values) -> list[str]:
-    """Networks in canonical form, duplicates dropped; a bare address means that address only."""
-    if len(values) > MAX_ALLOWED_NETWORKS:
-        raise Invalid.field("allowed_ips", TOO_MANY_NETWORKS)
-    networks: list[str] = []
-    for value in values:
-        text = str(value).strip()
-        try:
-            network = ipaddress.ip_network(text)
-        except ValueError:
-            try:
-                suggestion = ipaddress.ip_network(text, strict=False)
-            except ValueError:
-                raise Invalid.field(
-                    "allowed_ips", NETWORK_INVALID.format(value=text[:64])) from None
-            raise Invalid.field(
-                "allowed_ips", NETWORK_HOST_BITS.format(value=text, network=suggestion)
-            ) from None
-        if str(network) not in networks:
-            networks.append(str(network))
-    return networks
-
-
-def _actor_snapshot(actor) -> tuple:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None, ""
-    return actor, actor.get_username()
 
 
 def _check_holder(user) -> None:
@@ -124,14 +68,15 @@ def _token_details(token: ApiToken) -> dict:
         "expires_at": token.expires_at.isoformat(),
         "read_only": token.read_only,
         "allowed_ips": list(token.allowed_ips),
+        "rate_limit": token.rate_limit,
     }
 
 
 def _create(*, actor, user, name, description, expires_at, read_only, allowed_ips,
-            rotated_from=None) -> IssuedToken:
+            rate_limit=None, rotated_from=None) -> IssuedToken:
     plaintext = crypto.generate()
     parsed = crypto.parse(plaintext)
-    created_by, created_by_username = _actor_snapshot(actor)
+    created_by, created_by_username = actor_snapshot(actor)
     token = ApiToken(
         user=user,
         name=name,
@@ -143,9 +88,11 @@ def _create(*, actor, user, name, description, expires_at, read_only, allowed_ip
         expires_at=expires_at,
         read_only=read_only,
         allowed_ips=list(allowed_ips),
+        rate_limit=rate_limit,
         rotated_from=rotated_from,
+        family_id=None if rotated_from is None else family_of(rotated_from),
     )
-    full_clean(token, exclude=["digest", "hint"])
+    full_clean(token, exclude=["digest", "hint", "family"])
     token.save(force_insert=True)
     return IssuedToken(token=token, plaintext=plaintext)
 
@@ -161,28 +108,40 @@ def token_issue(
     expires_at: datetime | None = None,
     read_only: bool = False,
     allowed_ips=(),
+    rate_limit: str | None = None,
     request=None,
 ) -> IssuedToken:
-    """Issue a token for a programmatic user; the plaintext is returned here and nowhere else."""
+    """Issue a token for a programmatic user; the plaintext is returned here and nowhere else.
+
+    At most TOKEN_MAX_PER_USER tokens of a user work at once (rotated-out ones aside); the user's
+    row is locked while they are counted, so two concurrent issues cannot both take the last one.
+    """
     _check_holder(user)
     expiry = resolve_expiry(expires_in_days=expires_in_days, expires_at=expires_at)
+    networks = normalize_networks(list(allowed_ips))
+    rate_limit = normalize_rate(rate_limit)
+    _check_room_for_one_more(user)
     issued = _create(
         actor=actor, user=user, name=name, description=description, expires_at=expiry,
-        read_only=read_only, allowed_ips=normalize_networks(list(allowed_ips)),
+        read_only=read_only, allowed_ips=networks, rate_limit=rate_limit,
     )
     record(Event.TOKEN_ISSUED, actor=actor, token=issued.token, target=user, request=request,
            details=_token_details(issued.token))
     return issued
 
 
-def _revoke(token: ApiToken, *, actor, reason: str, now) -> None:
-    revoked_by, revoked_by_username = _actor_snapshot(actor)
-    token.revoked_at = now
-    token.revoked_by = revoked_by
-    token.revoked_by_username = revoked_by_username
-    token.revoked_reason = (reason or DEFAULT_REVOKE_REASON)[:200]
-    token.save(update_fields=["revoked_at", "revoked_by", "revoked_by_username",
-                              "revoked_reason"])
+def _lock_user(user_id: int) -> None:
+    """Hold the holder's row: issue and rotation take it first (then the family's lock, then the
+    token's), in the order a deactivation takes them, so none of them can deadlock another."""
+    user_model = ApiToken._meta.get_field("user").related_model
+    list(user_model._base_manager.select_for_update().filter(pk=user_id).values_list("pk"))
+
+
+def _check_room_for_one_more(user) -> None:
+    maximum = token_settings.max_per_user
+    _lock_user(user.pk)
+    if ApiToken.objects.filter(user=user).counted_against_the_limit().count() >= maximum:
+        raise Invalid(TOO_MANY_TOKENS.format(maximum=maximum), code="token_limit")
 
 
 UNSET = object()
@@ -211,19 +170,44 @@ def token_update(*, actor, token: ApiToken, name=UNSET, description=UNSET,
 
 
 def _locked(token: ApiToken) -> ApiToken:
-    return ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    """The token afresh, its row locked (its user's row is not: see `_lock_user`)."""
+    return (ApiToken.objects.select_for_update(of=("self",)).select_related("user")
+            .get(pk=token.pk))
 
 
 @transaction.atomic
-def token_revoke(*, actor, token: ApiToken, reason: str = "", request=None) -> ApiToken:
-    """Revoke a token at once; revoking a revoked token is a conflict."""
+def token_revoke(*, actor, token: ApiToken, reason: str = "", family: bool = False,
+                 request=None) -> ApiToken:
+    """Revoke a token at once; revoking a revoked token is a conflict. `family`: see
+    `token_family_revoke`."""
+    if family:
+        token_family_revoke(actor=actor, token=token, reason=reason, request=request)
+        return _locked(token)
     token = _locked(token)
     if token.revoked_at is not None:
         raise TokenConflict(ALREADY_REVOKED)
-    _revoke(token, actor=actor, reason=reason, now=timezone.now())
-    record(Event.TOKEN_REVOKED, actor=actor, token=token, target=token.user, request=request,
-           details={"reason": token.revoked_reason})
+    revoke_row(token, actor=actor, reason=reason, now=timezone.now(), request=request)
     return token
+
+
+@transaction.atomic
+def token_family_revoke(*, actor, token: ApiToken, reason: str = "",
+                        request=None) -> list[ApiToken]:
+    """Revoke a token and every other working token of its rotation family, each with its own
+    `token.revoked`; the tokens revoked. A conflict only when nothing was left to revoke."""
+    root = family_of(token)
+    lock_family(root)
+    token = _locked(token)
+    now = timezone.now()
+    revoked = []
+    if token.revoked_at is None:
+        revoke_row(token, actor=actor, reason=reason, now=now, request=request,
+                   details={"family": root})
+        revoked.append(token)
+    revoked += revoke_family(family=root, actor=actor, reason=reason, now=now, request=request)
+    if not revoked:
+        raise TokenConflict(FAMILY_ALREADY_REVOKED)
+    return revoked
 
 
 @transaction.atomic
@@ -232,13 +216,17 @@ def token_rotate(
 ) -> IssuedToken:
     """A new token with the same name and limits; the old one works until the grace ends.
 
-    The row lock makes concurrent rotations of one token queue up: the first wins, the others
-    find it rotated (409). The one-to-one `rotated_from` is the database's own backstop.
+    The family's lock, then the row lock, make concurrent rotations of one token (and a family
+    revocation) queue up: the first wins, the others find it rotated or revoked (409). The
+    one-to-one `rotated_from` is the database's own backstop. The new token joins the family and
+    keeps the request limit.
     """
     if isinstance(grace_hours, bool) or not isinstance(grace_hours, int) or not (
         0 <= grace_hours <= MAX_GRACE_HOURS
     ):
         raise Invalid.field("grace_hours", GRACE_RANGE)
+    _lock_user(token.user_id)
+    lock_family(family_of(token))
     token = _locked(token)
     now = timezone.now()
     if token.revoked_at is not None or token.is_rotated or token.expires_at <= now:
@@ -256,7 +244,7 @@ def token_rotate(
             issued = _create(
                 actor=actor, user=token.user, name=token.name, description=token.description,
                 expires_at=now + lifetime, read_only=token.read_only,
-                allowed_ips=token.allowed_ips, rotated_from=token,
+                allowed_ips=token.allowed_ips, rate_limit=token.rate_limit, rotated_from=token,
             )
     except IntegrityError:
         raise TokenConflict(NOT_ROTATABLE) from None
@@ -276,25 +264,27 @@ def token_self_rotate(*, token: ApiToken, request=None) -> IssuedToken:
 
 @transaction.atomic
 def token_report_leak(*, plaintext: str, request=None) -> bool:
-    """Revoke a token anyone found leaked. Whether it matched is never told to the reporter."""
+    """Revoke a token anyone found leaked, and every token of its rotation family that still
+    works. Whether it matched is never told to the reporter."""
     token = None
     try:
         crypto.parse(plaintext)
     except crypto.TokenFormatError:
         pass
     else:
-        token = (
-            ApiToken.objects.select_for_update().select_related("user")
-            .filter(digest=crypto.digest(plaintext)).first()
-        )
+        token = ApiToken.objects.filter(digest=crypto.digest(plaintext)).first()
     if token is None:
         record(Event.TOKEN_LEAK_REPORTED, request=request, details={"matched": False})
         return False
+    root = family_of(token)
+    lock_family(root)
+    token = _locked(token)
+    now = timezone.now()
     newly_revoked = token.revoked_at is None
     if newly_revoked:
-        _revoke(token, actor=None, reason=LEAK_REASON, now=timezone.now())
-        record(Event.TOKEN_REVOKED, token=token, target=token.user, request=request,
-               details={"reason": LEAK_REASON})
+        revoke_row(token, actor=None, reason=LEAK_REASON, now=now, request=request,
+                   details={"family": root})
+    revoke_family(family=root, actor=None, reason=LEAK_REASON, now=now, request=request)
     record(Event.TOKEN_LEAK_REPORTED, token=token, target=token.user, request=request,
            details={"matched": True, "revoked": newly_revoked})
     return True
@@ -309,9 +299,8 @@ def tokens_revoke_for_user(*, user, actor, request=None,
         ApiToken.objects.select_for_update().filter(user=user).usable(now).order_by("id")
     )
     for token in tokens:
-        _revoke(token, actor=actor, reason=reason, now=now)
-        record(Event.TOKEN_REVOKED, actor=actor, token=token, target=user, request=request,
-               details={"reason": token.revoked_reason})
+        token.user = user
+        revoke_row(token, actor=actor, reason=reason, now=now, request=request)
     return len(tokens)
 
 

@@ -1,13 +1,16 @@
-"""The leak-report throttle: per client address, rate read at use (LEAK_REPORT_RATE)."""
+"""The leak-report throttle: per client address, rate read at use (LEAK_REPORT_RATE), counted in
+the shared cache or, while it fails, in each process (`tokens.counters`)."""
 
 from rest_framework.throttling import SimpleRateThrottle
 
 from audit.context import client_ip
 from tokens.conf import token_settings
+from tokens.counters import counters
 
 
 class LeakReportThrottle(SimpleRateThrottle):
     scope = "leak_report"
+    cache = counters
 
     def get_rate(self) -> str:
         return token_settings.leak_report_rate

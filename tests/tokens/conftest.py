@@ -28,12 +28,3 @@ def auditor(db):
     user = PersonFactory(username="auditor", is_staff=True)
     user.groups.add(group("Auditors"))
     return user
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counters():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

@@ -198,8 +198,8 @@ def test_rotate_shows_the_new_token_once_and_the_old_stops_after_grace(alice, to
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"].split(", ")
     [plaintext] = PLAINTEXT.findall(response.content.decode())
-    assert bearer(APIClient(), token.plaintext).get("/api/v1/me/").status_code == 401
     assert bearer(APIClient(), plaintext).get("/api/v1/me/").status_code == 200
+    assert bearer(APIClient(), token.plaintext).get("/api/v1/me/").status_code == 401
     again = browser.post(f"{TOKENS}{token.pk}/rotate/", {"grace_hours": "0"}, follow=True)
     assert b"Only an active token that was not rotated before can be rotated." in again.content
     assert ApiToken.objects.count() == 2

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from tests.accounts.factories import PersonFactory, group
 from tests.tokens.factories import ApiTokenFactory, bearer
-from tokens import services
+from tokens import revocation, services
 from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,7 @@ def test_the_change_and_its_audit_event_commit_together(programmatic_user, monke
         raise RuntimeError("audit storage down")
 
     monkeypatch.setattr(services, "record", broken_record)
+    monkeypatch.setattr(revocation, "record", broken_record)
     with pytest.raises(RuntimeError):
         services.token_issue(actor=None, user=programmatic_user, name="erp")
     assert not ApiToken.objects.exists()
@@ -67,3 +68,16 @@ def test_default_roles_carry_the_token_permissions():
 def test_issue_token_is_a_distinct_permission():
     assert Permission.objects.get(codename="issue_token").name == (
         "Can issue, rotate and revoke API tokens")
+
+
+def test_a_token_issued_afresh_is_the_first_of_its_family_and_a_rotation_joins_it(
+        programmatic_user):
+    first = ApiTokenFactory(user=programmatic_user)
+    assert first.family_id == first.pk
+    assert ApiToken.objects.get(pk=first.pk).family_id == first.pk
+    stranger = ApiTokenFactory(user=programmatic_user)
+    with pytest.raises(ValidationError) as caught:
+        ApiTokenFactory(user=programmatic_user, rotated_from=first, family=stranger)
+    assert caught.value.message_dict == {"family": [
+        "A token derived by rotation belongs to the family of the token it replaces."]}
+    assert ApiToken.objects.count() == 2

@@ -1,5 +1,6 @@
 """SQL per token request is fixed (DESIGN "Performance targets"): authentication 1 SELECT, the
-audit events 1 INSERT; GET me/ nothing more, a detail GET 2 more, a list page 2 more."""
+audit events 1 INSERT; GET me/ nothing more, a detail GET 2 more, a list page 2 more. A token's
+request limit adds nothing; an address past AUTH_FAILURE_RATE costs no SQL at all."""
 
 import pytest
 from django.db import connection
@@ -34,6 +35,22 @@ def statements(client, path) -> list[str]:
 def test_me_costs_the_lookup_and_the_audit_insert(client_and_projects):
     client, _ = client_and_projects
     assert statements(client, "/api/v1/me/") == ["SELECT", "INSERT"]
+
+
+def test_a_limited_token_costs_the_same(programmatic_user):
+    token = ApiTokenFactory(user=programmatic_user, rate_limit="100/minute",
+                            last_used_at=timezone.now())
+    assert statements(bearer(APIClient(), token.plaintext), "/api/v1/me/") == ["SELECT", "INSERT"]
+
+
+def test_an_address_past_the_failure_limit_costs_no_sql(client_and_projects, settings):
+    client, projects = client_and_projects
+    settings.AUTH_FAILURE_RATE = "1/minute"
+    APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer pgu_unknown")
+    for path in ("/api/v1/me/", "/api/v1/projects/", f"/api/v1/projects/{projects[0].pk}/"):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 429
+        assert captured.captured_queries == []
 
 
 @pytest.mark.parametrize("page_size", [1, 50, 200])

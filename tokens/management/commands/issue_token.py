@@ -1,4 +1,5 @@
 """manage.py issue_token USERNAME [--name N] [--expires-in-days N] [--read-only] [--allow-ip C]
+[--rate-limit N/unit]
 
 The token alone on stdout (one line, for scripts); everything else on stderr.
 """
@@ -23,9 +24,12 @@ class Command(BaseCommand):
                             help="Only GET, HEAD and OPTIONS.")
         parser.add_argument("--allow-ip", action="append", default=[], dest="allowed_ips",
                             metavar="CIDR", help="Allowed caller network; repeat for several.")
+        parser.add_argument("--rate-limit", default=None, metavar="N/UNIT",
+                            help="Requests allowed per second, minute, hour or day, e.g. "
+                                 "100/minute (default: TOKEN_RATE, if set).")
 
     def handle(self, *args, username, name, description, expires_in_days, read_only,
-               allowed_ips, **options):
+               allowed_ips, rate_limit, **options):
         user = User.objects.filter(username__iexact=username).first()
         if user is None:
             raise CommandError(f"No user named {username!r}.")
@@ -35,6 +39,7 @@ class Command(BaseCommand):
             issued = services.token_issue(
                 actor=None, user=user, name=name.strip(), description=description,
                 expires_in_days=expires_in_days, read_only=read_only, allowed_ips=allowed_ips,
+                rate_limit=rate_limit,
             )
         except ProductError as error:
             raise CommandError(f"Cannot issue the token: {error.one_line()}") from None
