@@ -19,7 +19,7 @@ from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser, User
 from audit.charts import bar_chart
 from audit.stats import daily_counts
-from common.errors import Invalid
+from common.errors import Denied, Invalid
 from permissions.admin_views import effective_permissions, permission_usage_page
 from tokens import services
 from tokens.exceptions import TokenConflict
@@ -236,7 +236,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             try:
                 issued = services.token_issue(actor=request.user, user=user, request=request,
                                               **form.cleaned_data)
-            except Invalid as error:
+            except (Invalid, Denied) as error:
                 form.add_error(None, error.messages)
             else:
                 return self._issued_page(request, issued, f"New token for {user.username}")
@@ -269,8 +269,8 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             try:
                 issued = services.token_rotate(actor=request.user, token=token, request=request,
                                                grace_hours=form.cleaned_data["grace_hours"])
-            except TokenConflict as conflict:
-                messages.error(request, conflict.message)
+            except (TokenConflict, Denied) as refusal:
+                messages.error(request, refusal.message)
                 return redirect("admin:tokens_apitoken_change", token.pk)
             return self._issued_page(request, issued, f"Token {token} rotated")
         context = self._context(request, f"Rotate token {token}?", form=form, token=token,
