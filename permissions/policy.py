@@ -245,6 +245,11 @@ def ensure_may_obtain_credentials(actor, account) -> None:
             exceptions.MORE_PRIVILEGED.format(username=account.get_username()))
 
 
+def may_obtain_credentials(actor, account) -> bool:
+    """Whether `actor` may receive a new token of `account` (the admin hides the button else)."""
+    return not Holdings(actor).outranked_by(account)
+
+
 def may_change_account(actor, account) -> bool:
     """Whether `actor` may change `account` at all (the admin shows it read-only otherwise)."""
     mine = Holdings(actor)

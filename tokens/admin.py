@@ -21,6 +21,7 @@ from audit.charts import bar_chart
 from audit.stats import daily_counts
 from common.errors import Denied, Invalid
 from permissions.admin_views import effective_permissions, permission_usage_page
+from permissions.policy import may_obtain_credentials
 from tokens import services
 from tokens.exceptions import TokenConflict
 from tokens.forms import (
@@ -327,7 +328,8 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, object_id)
         extra = {"can_issue_token": user is not None and user.is_active
-                 and can_issue_tokens(request.user)}
+                 and can_issue_tokens(request.user)
+                 and may_obtain_credentials(request.user, user)}
         if user is not None:
             extra["usage_chart"] = bar_chart(daily_counts(actor_id=user.pk, days=USAGE_DAYS),
                                              label=f"Requests per day, last {USAGE_DAYS} days")
