@@ -48,6 +48,13 @@ class NotApplicable:
     reason: str
 
 
+DENIED = (403, None)
+NO_SUCH_ACTION = (200, None)  # a changelist without the delete action shows itself again
+NEW_ACCOUNT = NotApplicable("creates a new account: it is nobody's self and holds nothing yet")
+DELETION = NotApplicable("deleting takes away; deleting an account is for superusers only")
+TOKEN_ONLY = NotApplicable("issues or rotates a token: it gives no permission to anyone")
+
+
 def refused_for_all(act, *, holder, lacker, staff) -> Cell:
     """A case the path refuses to everyone but superusers."""
     return Cell(act=act, ok=0, stored=lambda w, a: set(), events=lambda w, a: [],

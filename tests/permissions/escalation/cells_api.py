@@ -7,8 +7,10 @@ from tests.permissions.escalation.cells import (
     DIRECT,
     MODEL_GROUP,
     MORE_PRIVILEGED,
+    NEW_ACCOUNT,
     OBJ_GROUP,
     SELF,
+    TOKEN_ONLY,
     Cell,
     NotApplicable,
     api,
@@ -130,10 +132,8 @@ def _rotate_vip() -> Cell:
     )
 
 
-NEW_ACCOUNT = NotApplicable("creates a new account: it is nobody's self and holds nothing yet")
 NO_GROUPS_HERE = NotApplicable(
     "grants to the user itself; groups are given through PATCH programmatic-users/{id}/")
-TOKEN_ONLY = NotApplicable("issues or rotates a token: it gives no permission to anyone")
 
 API_MATRIX = {
     ROBOTS: {

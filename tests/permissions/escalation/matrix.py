@@ -5,11 +5,13 @@ it is not one. `test_matrix.py` fails when a URL accepting a write is in neither
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.permissions.escalation.cells import CASES, Cell
-from tests.permissions.escalation.cells_admin import ADMIN_MATRIX
 from tests.permissions.escalation.cells_api import API_MATRIX
+from tests.permissions.escalation.cells_groups import GROUP_PAGES
+from tests.permissions.escalation.cells_objects import OBJECT_AND_TOKEN_PAGES
+from tests.permissions.escalation.cells_people import ACCOUNT_PAGES
 from tests.permissions.escalation.world import ROLES
 
-MATRIX = {**API_MATRIX, **ADMIN_MATRIX}
+MATRIX = {**API_MATRIX, **ACCOUNT_PAGES, **GROUP_PAGES, **OBJECT_AND_TOKEN_PAGES}
 
 READ_ONLY = "a page that only reads (a POST writes nothing)"
 REDIRECT = "only redirects"
