@@ -1,28 +1,42 @@
-"""Admin: "People" and "Programmatic users", both behind `accounts.configure_users`."""
+"""Admin: "People" and "Programmatic users", both behind `accounts.configure_users`, and the
+group (role) admin. Every change goes through the accounts services, so it passes the
+no-escalation rule and is audited; an account or group the rule keeps from the admin user is
+shown read-only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts import services
+from accounts import hooks, services
 from accounts.forms import (
     GroupForm,
-    NoEscalationMixin,
+    PersonChangeForm,
+    PersonPasswordForm,
     ProgrammaticUserAddForm,
     ProgrammaticUserChangeForm,
 )
 from accounts.models import Person, User
+from common.errors import Denied
 
 CONFIGURE = "accounts.configure_users"
+PASSWORD_SET = "Password changed successfully."
+PASSWORD_DISABLED = "Password-based authentication was disabled."
+
+
+def _bound(form_class, request):
+    """`form_class` checking its changes for `request.user` (one class per request)."""
+    return type(form_class.__name__, (form_class,), {"actor": request.user})
 
 
 class ConfiguratorOnlyMixin:
-    """Viewing and changing users needs the User configurator permission."""
+    """Viewing users needs the User configurator permission; changing one also needs the
+    no-escalation rule's consent (it holds nothing the admin user lacks)."""
 
     def has_module_permission(self, request):
         return request.user.has_perm(CONFIGURE)
@@ -36,21 +50,21 @@ class ConfiguratorOnlyMixin:
     def has_change_permission(self, request, obj=None):
         if not request.user.has_perm(CONFIGURE):
             return False
-        # Only a superuser may change a superuser (else: change its password, take it over).
-        return not (obj is not None and obj.is_superuser and not request.user.is_superuser)
+        return obj is None or hooks.escalation_guard().may_change_account(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-
-class PersonChangeForm(NoEscalationMixin, UserChangeForm):
-    class Meta(UserChangeForm.Meta):
-        model = Person
+    def save_related(self, request, form, formsets, change):
+        # Groups and permissions were written by the service; only inlines (if any) remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Person)
 class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
     form = PersonChangeForm
+    change_password_form = PersonPasswordForm
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
 
@@ -58,9 +72,7 @@ class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
         return super().get_queryset(request).people()
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
+        return _bound(super().get_form(request, obj, **kwargs), request)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["last_login", "date_joined"]
@@ -71,8 +83,38 @@ class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change):
-        obj.category = User.Category.PERSONAL if not change else obj.category
-        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        if change:
+            services.person_update(actor=request.user, person=obj, request=request,
+                                   **form.changed(data, PersonChangeForm.EDITABLE))
+            return
+        created = services.person_create(
+            actor=request.user, request=request, username=data["username"],
+            password=data.get("password1") if data.get("set_usable_password", True) else None)
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password page, writing through `person_set_password` (audited, and refused
+        for an account that holds a permission the admin user lacks)."""
+        user = self.get_object(request, unquote(id)) if request.method == "POST" else None
+        if user is None or not self.has_change_permission(request, user):
+            return super().user_change_password(request, id, form_url)
+        form = self.change_password_form(user, request.POST)
+        if not form.is_valid() or not (form.cleaned_data["set_usable_password"]
+                                       or "unset-password" in request.POST):
+            # Django's own view shows the errors (or the conflicting-submission message).
+            return super().user_change_password(request, id, form_url)
+        try:
+            user = services.person_set_password(actor=request.user, person=user,
+                                                password=form.new_password(), request=request)
+        except Denied:
+            raise PermissionDenied from None
+        self.log_change(request, user, self.construct_change_message(request, form, None))
+        messages.success(request, PASSWORD_SET if user.has_usable_password()
+                         else PASSWORD_DISABLED)
+        update_session_auth_hash(request, user)
+        return redirect(reverse("admin:accounts_person_change", args=[user.pk]))
 
 
 class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
@@ -103,10 +145,7 @@ class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = ProgrammaticUserAddForm if obj is None else ProgrammaticUserChangeForm
-        kwargs["fields"] = None
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
+        return _bound(super().get_form(request, obj, **kwargs), request)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -119,17 +158,9 @@ class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
             obj.pk = created.pk
             obj._state.adding = False
         else:
-            editable = ("description", "contact_email", "groups", "is_active")
-            changed = {name: data[name] for name in form.changed_data if name in editable}
-            if "groups" in changed:
-                changed["groups"] = list(changed["groups"])
-            services.programmatic_user_update(actor=request.user, user=obj, request=request,
-                                              **changed)
-
-    def save_related(self, request, form, formsets, change):
-        # Groups were set by the service; only inlines (if any) remain.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+            services.programmatic_user_update(
+                actor=request.user, user=obj, request=request,
+                **form.changed(data, ProgrammaticUserChangeForm.EDITABLE))
 
 
 @admin.register(User)
@@ -171,11 +202,56 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(DjangoGroupAdmin):
-    """Roles: a non-superuser can put into a group only permissions it holds."""
+    """Roles. Every change goes through the group services: a non-superuser needs the User
+    configurator permission, may add to or remove from a group only permissions it holds, and may
+    not change a group one of whose members holds a permission it lacks."""
 
     form = GroupForm
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        return form
+        return _bound(super().get_form(request, obj, **kwargs), request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("name",) if obj is not None else ()
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and hooks.escalation_guard().may_change_group(
+            request.user, Group())
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return hooks.escalation_guard().may_change_group(request.user, obj or Group())
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return hooks.escalation_guard().may_change_group(request.user, Group())
+        return hooks.escalation_guard().may_delete_group(request.user, obj)
+
+    def save_model(self, request, obj, form, change):
+        permissions = form.cleaned_data.get("permissions") or []
+        if change:
+            services.group_update(actor=request.user, group=obj, permissions=permissions,
+                                  request=request)
+            return
+        created = services.group_create(actor=request.user, name=form.cleaned_data["name"],
+                                        permissions=permissions, request=request)
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        # The permissions were written by the service.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        try:
+            services.group_delete(actor=request.user, group=obj, request=request)
+        except Denied:
+            raise PermissionDenied from None
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            self.delete_model(request, group)

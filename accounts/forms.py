@@ -1,55 +1,49 @@
-"""Admin forms that close Django's "user-edit rights equal superuser rights" hole."""
+"""Admin forms that close Django's "user-edit rights equal superuser rights" hole.
+
+Each form asks the service's `check_*` twin, before anything is written, whether the admin user
+(`actor`) may make the change it describes; a refusal of the no-escalation rule becomes a form
+error on the field it concerns. The service runs the same rule again when it writes.
+"""
 
 from django import forms
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.models import Group
 
-from accounts.models import ProgrammaticUser
-from accounts.policies import groups_not_grantable, not_grantable, permission_name
-
-PERMISSIONS_REFUSED = "You can only grant permissions you hold yourself: {names}."
-GROUPS_REFUSED = "You can only add a user to groups whose permissions you hold yourself: {names}."
-
-
-def check_new_permissions(actor, chosen, current, *, target=None) -> None:
-    """Refuse the form if `actor` may not give the permissions `chosen` adds to `current`."""
-    if actor is None:
-        return
-    current = set(current)
-    added = {permission_name(p) for p in chosen if p not in current}
-    refused = not_grantable(actor, added, target=target)
-    if refused:
-        raise forms.ValidationError(PERMISSIONS_REFUSED.format(names=", ".join(sorted(refused))))
+from accounts import services
+from accounts.models import Person, ProgrammaticUser
+from common.errors import Denied
 
 
-class NoEscalationMixin:
-    """Checks that the admin user (`self.actor`) may hand out the chosen groups and permissions."""
+def add_refusal(form: forms.Form, refusal: Denied) -> None:
+    """A refusal as an error of the field it concerns (or of the whole form)."""
+    field = getattr(refusal, "field", None)
+    form.add_error(field if field in form.fields else None, refusal.message)
+
+
+class ServiceCheckedForm:
+    """Runs `check(cleaned_data)` (a service's `check_*`) once the fields are clean."""
 
     actor = None
 
-    def _target(self):
-        return self.instance
+    def check(self, cleaned: dict) -> None:
+        raise NotImplementedError
 
-    def clean_groups(self):
-        groups = self.cleaned_data.get("groups") or Group.objects.none()
-        if self.actor is None:
-            return groups
-        current = set(self.instance.groups.all()) if self.instance.pk else set()
-        added = [g for g in groups if g not in current]
-        refused = groups_not_grantable(self.actor, added, target=self._target())
-        if refused:
-            raise forms.ValidationError(
-                GROUPS_REFUSED.format(names=", ".join(sorted(g.name for g in refused)))
-            )
-        return groups
+    def changed(self, cleaned: dict, editable) -> dict:
+        """The values of the `editable` fields this form changed."""
+        return {name: cleaned[name] for name in self.changed_data
+                if name in editable and name in cleaned}
 
-    def clean_user_permissions(self):
-        perms = self.cleaned_data.get("user_permissions") or Permission.objects.none()
-        current = self.instance.user_permissions.all() if self.instance.pk else []
-        check_new_permissions(self.actor, perms, current, target=self._target())
-        return perms
+    def clean(self):
+        cleaned = super().clean()
+        if self.actor is not None:
+            try:
+                self.check(cleaned)
+            except Denied as refusal:
+                add_refusal(self, refusal)
+        return cleaned
 
 
-class ProgrammaticUserAddForm(NoEscalationMixin, forms.ModelForm):
+class ProgrammaticUserAddForm(ServiceCheckedForm, forms.ModelForm):
     contact_email = forms.EmailField(
         label="Accountable contact",
         help_text="E-mail of the person accountable for this integration (required).",
@@ -59,24 +53,53 @@ class ProgrammaticUserAddForm(NoEscalationMixin, forms.ModelForm):
         model = ProgrammaticUser
         fields = ["username", "description", "contact_email", "groups"]
 
+    def check(self, cleaned: dict) -> None:
+        services.check_programmatic_user_create(actor=self.actor,
+                                                groups=cleaned.get("groups") or ())
 
-class ProgrammaticUserChangeForm(NoEscalationMixin, forms.ModelForm):
+
+class ProgrammaticUserChangeForm(ServiceCheckedForm, forms.ModelForm):
     contact_email = forms.EmailField(label="Accountable contact")
+
+    EDITABLE = ("description", "contact_email", "groups", "is_active")
 
     class Meta:
         model = ProgrammaticUser
         fields = ["description", "contact_email", "groups", "is_active"]
 
+    def check(self, cleaned: dict) -> None:
+        services.check_programmatic_user_update(actor=self.actor, user=self.instance,
+                                                **self.changed(cleaned, self.EDITABLE))
 
-class GroupForm(forms.ModelForm):
-    actor = None
 
+class PersonChangeForm(ServiceCheckedForm, UserChangeForm):
+    EDITABLE = ("username", "first_name", "last_name", "email", "is_active", "is_staff",
+                "is_superuser", "groups", "user_permissions")
+
+    class Meta(UserChangeForm.Meta):
+        model = Person
+
+    def check(self, cleaned: dict) -> None:
+        services.check_person_update(actor=self.actor, person=self.instance,
+                                     **self.changed(cleaned, self.EDITABLE))
+
+
+class PersonPasswordForm(AdminPasswordChangeForm):
+    """Django's admin password form; the page writes through `person_set_password`."""
+
+    def new_password(self) -> str | None:
+        """The password to set, or None to disable password login."""
+        if self.cleaned_data.get("set_usable_password", True):
+            return self.cleaned_data["password1"]
+        return None
+
+
+class GroupForm(ServiceCheckedForm, forms.ModelForm):
     class Meta:
         model = Group
         fields = ["name", "permissions"]
 
-    def clean_permissions(self):
-        perms = self.cleaned_data.get("permissions") or Permission.objects.none()
-        current = self.instance.permissions.all() if self.instance.pk else []
-        check_new_permissions(self.actor, perms, current)
-        return perms
+    def check(self, cleaned: dict) -> None:
+        if "permissions" in cleaned:
+            services.check_group_permissions(actor=self.actor, group=self.instance,
+                                             permissions=cleaned["permissions"])

@@ -1,9 +1,10 @@
-"""Two explicit extension points, filled by apps that build on accounts (tokens).
+"""Explicit extension points, filled by apps that build on accounts (permissions, tokens).
 
-`accounts` may not import `tokens` (dependencies point one way), yet deactivating a programmatic
-user must revoke its tokens, and creating one may issue its first token. The tokens app registers
-its functions here in its AppConfig.ready(); the accounts services call them inside their own
-transaction.
+`accounts` may not import `tokens` or `permissions` (dependencies point one way), yet
+deactivating a programmatic user must revoke its tokens, creating one may issue its first token,
+and every change of an account or a group must pass the no-escalation rule, which needs object
+permissions (`permissions.policy`). Those apps register their functions here in their
+AppConfig.ready(); the accounts services call them inside their own transaction.
 """
 
 from collections.abc import Callable
@@ -12,6 +13,9 @@ from typing import Any
 _deactivation_hooks: list[Callable[..., None]] = []
 _initial_token_issuer: list[Callable[..., Any]] = []
 _initial_token_representation: list[Callable[..., dict]] = []
+_escalation_guard: list[Any] = []
+
+NO_GUARD = "No escalation guard is registered (is the permissions app installed?)."
 
 
 def on_deactivation(func: Callable[..., None]) -> Callable[..., None]:
@@ -40,3 +44,17 @@ def initial_token_issuer() -> Callable[..., Any] | None:
 
 def initial_token_representation() -> Callable[..., dict]:
     return _initial_token_representation[0]
+
+
+def set_escalation_guard(guard: Any) -> None:
+    """Register the no-escalation rule: an object (the `permissions.policy` module) with
+    `ensure_may_change_account`, `ensure_may_change_group`, `ensure_may_delete_group`,
+    `may_change_account`, `may_change_group`, `may_delete_group` and `group_grants`."""
+    _escalation_guard[:] = [guard]
+
+
+def escalation_guard() -> Any:
+    """The registered rule; without one every change is refused (fails closed)."""
+    if not _escalation_guard:
+        raise RuntimeError(NO_GUARD)
+    return _escalation_guard[0]

@@ -6,10 +6,11 @@ twins), so it is refused without the permissions the configurator holds (no esca
 recorded in the audit log like a grant through the API.
 """
 
+from django.db import transaction
 from guardian.admin import GuardedModelAdmin
 
-from permissions import services
-from permissions.exceptions import NotGrantable
+from permissions import policy, services
+from permissions.exceptions import Refused
 
 
 class _ServiceObjectPermissionsForm:
@@ -34,14 +35,17 @@ class _ServiceObjectPermissionsForm:
         cleaned = super().clean()
         field = self.get_obj_perms_field_name()
         added, removed = self._changes(cleaned.get(field, []))
-        for codename in sorted(added | removed):
+        if added or removed:
             try:
-                services.ensure_grantable(self.actor, self.holder(), self._name(codename),
-                                          self.obj)
-            except NotGrantable as exc:
+                services.ensure_grantable(
+                    self.actor, self.holder(),
+                    grants=[policy.Grant.of(self._name(c), self.obj) for c in added],
+                    revokes=[policy.Grant.of(self._name(c), self.obj) for c in removed])
+            except Refused as exc:
                 self.add_error(field, exc.message)
         return cleaned
 
+    @transaction.atomic
     def save_obj_perms(self) -> None:
         added, removed = self._changes(self.cleaned_data[self.get_obj_perms_field_name()])
         holder = self.holder()

@@ -10,16 +10,63 @@ BAD_OBJECT_TYPE = (
 )
 NO_SUCH_OBJECT = "No such object."
 NOT_FOR_TYPE = "This permission does not apply to objects of type {type}."
-NOT_GRANTABLE = "You can only grant or revoke permissions you hold yourself: {permission}."
-SUPERUSER_ONLY = "Only a superuser can give {permission} to a programmatic user."
 NOT_HELD = "The user does not hold this permission directly."
 
+# The no-escalation rule (DESIGN rule 8, `permissions.policy`).
+NOT_A_CONFIGURATOR = (
+    "Only a User configurator (accounts.configure_users) can grant permissions or change "
+    "accounts and groups."
+)
+NOT_GRANTABLE = "You can only grant or revoke permissions you hold yourself: {permission}."
+SUPERUSER_ONLY = "Only a superuser can give {permission} to a programmatic user."
+GROUPS_NOT_GRANTABLE = (
+    "You can only add a user to groups whose permissions you hold yourself: {names}."
+)
+GROUP_PERMISSIONS_NOT_GRANTABLE = (
+    "You can only put into a group, or take out of it, permissions you hold yourself: {names}."
+)
+GROUP_SUPERUSER_ONLY = (
+    "Only a superuser can give {permission} to a group that has programmatic members."
+)
+MORE_PRIVILEGED = (
+    "{username} holds permissions you do not hold: only a superuser, or someone who holds all "
+    "of them, can change this account or its credentials."
+)
+MEMBER_MORE_PRIVILEGED = (
+    "{username}, a member of this group, holds permissions you do not hold: only a superuser, "
+    "or someone who holds all of them, can change this group."
+)
+SUPERUSER_FLAG = "Only a superuser can make an account a superuser or take that away."
+OWN_FLAGS = "You cannot change your own staff or active status."
 
-class NotGrantable(errors.Denied):
+
+class Refused(errors.Denied):
+    """A refusal of the no-escalation rule; `field` names the form field it concerns, if any."""
+
+    def __init__(self, message: str | None = None, *, field: str | None = None,
+                 code: str | None = None):
+        super().__init__(message, code=code)
+        self.field = field
+
+
+class NotGrantable(Refused):
     """The actor may not hand out (or take back) this permission: no escalation (rule 8)."""
 
     code = "not_grantable"
     default_message = "You can only grant or revoke permissions you hold yourself."
+
+
+class NotAConfigurator(Refused):
+    """Granting, and changing accounts or groups, needs `accounts.configure_users`."""
+
+    code = "configure_users_required"
+    default_message = NOT_A_CONFIGURATOR
+
+
+class MorePrivileged(Refused):
+    """The account (or a member of the group) holds a permission the actor lacks."""
+
+    code = "more_privileged"
 
 
 class NotHeld(errors.NotFound):

@@ -1,4 +1,4 @@
-"""Granting and revoking permissions, with the no-escalation rule (DESIGN rule 8).
+"""Granting and revoking permissions, each through the no-escalation rule (`permissions.policy`).
 
 Each write records its audit event (`permission.granted` / `permission.revoked`) in the same
 transaction: no change without its event, no event without its change.
@@ -9,33 +9,23 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from accounts.policies import SUPERUSER_ONLY_FOR_PROGRAMMATIC, not_grantable
 from audit.models import AuditEvent
 from audit.services import build_event, record, record_many
-from permissions import exceptions
+from permissions import exceptions, policy
 from permissions.lookups import find_permission, object_ref
 from permissions.registry import tables_for
-from permissions.selectors import object_permissions
 
 Event = AuditEvent.Event
 CREATOR_ACTIONS = ("view", "change", "delete")
 
 
-def ensure_grantable(actor, holder, permission: str, obj: models.Model | None = None) -> None:
-    """Refuse (403) what `actor` does not hold itself; None is the system (commands)."""
-    if actor is None:
-        return
-    if not not_grantable(actor, {permission}, target=holder):
-        return
-    superuser_only = (
-        permission in SUPERUSER_ONLY_FOR_PROGRAMMATIC
-        and getattr(holder, "is_programmatic", False)
-    )
-    if superuser_only:
-        raise exceptions.NotGrantable(exceptions.SUPERUSER_ONLY.format(permission=permission))
-    if obj is not None and permission.split(".", 1)[1] in object_permissions(actor, obj):
-        return
-    raise exceptions.NotGrantable(exceptions.NOT_GRANTABLE.format(permission=permission))
+def ensure_grantable(actor, holder, *, grants=(), revokes=()) -> None:
+    """Refuse (403) what `actor` may not give to or take from `holder` (a user or a group);
+    None is the system (commands)."""
+    if isinstance(holder, Group):
+        policy.ensure_may_change_group(actor, holder, grants=grants, revokes=revokes)
+    else:
+        policy.ensure_may_change_account(actor, holder, grants=grants, revokes=revokes)
 
 
 def _details(permission: str, obj: models.Model | None, via: str | None) -> dict:
@@ -61,7 +51,7 @@ def _lock(holder) -> None:
 
 def _grant(*, actor, holder, permission: str, obj, request, via) -> bool:
     found: Permission = find_permission(permission, obj=obj)
-    ensure_grantable(actor, holder, permission, obj)
+    ensure_grantable(actor, holder, grants=[policy.Grant.of(permission, obj)])
     _lock(holder)
     if obj is None:
         granted = holder.permissions if isinstance(holder, Group) else holder.user_permissions
@@ -80,7 +70,7 @@ def _grant(*, actor, holder, permission: str, obj, request, via) -> bool:
 
 def _revoke(*, actor, holder, permission: str, obj, request, via) -> None:
     found: Permission = find_permission(permission, obj=obj)
-    ensure_grantable(actor, holder, permission, obj)
+    ensure_grantable(actor, holder, revokes=[policy.Grant.of(permission, obj)])
     _lock(holder)
     if obj is None:
         granted = holder.permissions if isinstance(holder, Group) else holder.user_permissions

@@ -20,8 +20,9 @@ from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser, User
 from audit.charts import bar_chart
 from audit.stats import daily_counts
-from common.errors import Invalid
+from common.errors import Denied, Invalid
 from permissions.admin_views import effective_permissions, permission_usage_page
+from permissions.policy import may_obtain_credentials
 from tokens import services
 from tokens.conf import token_settings
 from tokens.exceptions import TokenConflict
@@ -258,7 +259,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             try:
                 issued = services.token_issue(actor=request.user, user=user, request=request,
                                               **form.cleaned_data)
-            except Invalid as error:
+            except (Invalid, Denied) as error:
                 form.add_error(None, error.messages)
             else:
                 return self._issued_page(request, issued, f"New token for {user.username}")
@@ -292,8 +293,8 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             try:
                 issued = services.token_rotate(actor=request.user, token=token, request=request,
                                                grace_hours=form.cleaned_data["grace_hours"])
-            except TokenConflict as conflict:
-                messages.error(request, conflict.message)
+            except (TokenConflict, Denied) as refusal:
+                messages.error(request, refusal.message)
                 return redirect("admin:tokens_apitoken_change", token.pk)
             return self._issued_page(request, issued, f"Token {token} rotated")
         context = self._context(request, f"Rotate token {token}?", form=form, token=token,
@@ -377,7 +378,8 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, object_id)
         extra = {"can_issue_token": user is not None and user.is_active
-                 and can_issue_tokens(request.user)}
+                 and can_issue_tokens(request.user)
+                 and may_obtain_credentials(request.user, user)}
         if user is not None:
             extra["usage_chart"] = bar_chart(daily_counts(actor_id=user.pk, days=USAGE_DAYS),
                                              label=f"Requests per day, last {USAGE_DAYS} days")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import record
 from common.errors import Invalid, full_clean
+from permissions.policy import ensure_may_obtain_credentials
 from tokens import crypto
 from tokens.conf import (
     DEFAULT_GRACE_HOURS,
@@ -113,10 +114,13 @@ def token_issue(
 ) -> IssuedToken:
     """Issue a token for a programmatic user; the plaintext is returned here and nowhere else.
 
-    At most TOKEN_MAX_PER_USER tokens of a user work at once (rotated-out ones aside); the user's
-    row is locked while they are counted, so two concurrent issues cannot both take the last one.
+    A token is the user's credential: the actor must hold every permission the user holds
+    (no escalation, DESIGN rule 8). At most TOKEN_MAX_PER_USER tokens of a user work at once
+    (rotated-out ones aside); the user's row is locked while they are counted, so two concurrent
+    issues cannot both take the last one.
     """
     _check_holder(user)
+    ensure_may_obtain_credentials(actor, user)
     expiry = resolve_expiry(expires_in_days=expires_in_days, expires_at=expires_at)
     networks = normalize_networks(list(allowed_ips))
     rate_limit = normalize_rate(rate_limit)
@@ -232,6 +236,7 @@ def token_rotate(
     if token.revoked_at is not None or token.is_rotated or token.expires_at <= now:
         raise TokenConflict(NOT_ROTATABLE)
     _check_holder(token.user)
+    ensure_may_obtain_credentials(actor, token.user)
     lifetime = min(token.expires_at - token.created_at,
                    timedelta(days=token_settings.max_lifetime_days))
     grace_until = min(token.expires_at, now + timedelta(hours=grace_hours))

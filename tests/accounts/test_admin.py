@@ -161,3 +161,76 @@ def test_a_configurator_cannot_put_permissions_it_lacks_into_a_group(configurato
 def test_the_hidden_user_admin_serves_nothing_but_autocomplete(configurator, staff):
     assert client_for(staff).get("/admin/accounts/user/").status_code == 403
     assert client_for(configurator).get("/admin/accounts/user/").status_code == 302
+
+
+def test_adding_a_person_goes_through_the_service_and_records_no_password(configurator, staff):
+    response = client_for(configurator).post(f"{PEOPLE}add/", {
+        "username": "newbie", "usable_password": "true",
+        "password1": "Fresh-password-2026", "password2": "Fresh-password-2026"})
+    assert response.status_code == 302
+    newbie = User.objects.get(username="newbie")
+    assert newbie.category == "personal" and newbie.check_password("Fresh-password-2026")
+    assert not newbie.groups.exists() and not newbie.user_permissions.exists()
+    event = AuditEvent.objects.get(event="user.created")
+    assert event.details == {"category": "personal", "password": "changed"}
+    assert client_for(staff).post(f"{PEOPLE}add/", {"username": "other"}).status_code == 403
+    assert not User.objects.filter(username="other").exists()
+
+
+def test_disabling_a_password_is_recorded_as_disabled(superuser):
+    bob = PersonFactory(username="bob")
+    response = client_for(superuser).post(f"{PEOPLE}{bob.pk}/password/", {
+        "usable_password": "false", "unset-password": "1"})
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert not bob.has_usable_password()
+    assert AuditEvent.objects.get(event="user.updated").details == {"password": "disabled"}
+
+
+def test_a_person_edit_records_the_fields_it_changed(configurator):
+    bob = PersonFactory(username="bob", first_name="Bob", last_name="B", email="bob@example.com")
+    response = client_for(configurator).post(f"{PEOPLE}{bob.pk}/change/", _person_form_data(
+        bob, first_name="Robert", last_name="B", email="bob@example.com", is_staff="on"))
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(event="user.updated")
+    assert event.details == {"first_name": "Robert", "is_staff": True}
+    response = client_for(configurator).post(f"{PEOPLE}{bob.pk}/change/", _person_form_data(
+        bob, first_name="Robert", last_name="B", email="bob@example.com", is_active=""))
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(event="user.deactivated", target_id=str(bob.pk)).exists()
+
+
+def test_the_issue_button_is_hidden_from_one_who_lacks_the_robots_permissions(configurator):
+    from tests.projects.factories import give_model_perms
+
+    configurator.groups.add(group("Token configurators"))
+    robot = ProgrammaticUserFactory(username="robot")
+    client = client_for(configurator)
+    assert 'id="issue-token"' in client.get(f"{ROBOTS}{robot.pk}/change/").content.decode()
+    give_model_perms(robot, "audit.view_auditevent")
+    page = client.get(f"{ROBOTS}{robot.pk}/change/").content.decode()
+    assert 'id="issue-token"' not in page and 'name="_save"' not in page
+
+
+def test_a_group_is_deleted_through_the_service(superuser):
+    team = Group.objects.create(name="Team")
+    team.permissions.add(Permission.objects.get(codename="view_auditevent"))
+    bob = PersonFactory(username="bob")
+    bob.groups.add(team)
+    response = client_for(superuser).post(f"/admin/auth/group/{team.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Group.objects.filter(name="Team").exists()
+    events = AuditEvent.objects.order_by("id").values_list("event", "target_repr", "details")
+    assert list(events) == [
+        ("permission.revoked", "bob", {"group": "Team"}),
+        ("permission.revoked", "Team", {"permission": "audit.view_auditevent", "object": None}),
+    ]
+
+
+def test_a_groups_name_is_set_once(superuser):
+    team = Group.objects.create(name="Team")
+    response = client_for(superuser).post(f"/admin/auth/group/{team.pk}/change/",
+                                          {"name": "Renamed"})
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert team.name == "Team"

@@ -275,8 +275,9 @@ def test_a_configurator_holding_a_groups_permissions_may_add_it(configurator, pr
                                               {"groups": ["Auditors"]}, format="json")
     assert response.status_code == 200
     assert response.json()["groups"] == ["Auditors"]
-    event = AuditEvent.objects.get(event="user.updated")
-    assert event.details == {"groups": {"added": ["Auditors"], "removed": []}}
+    event = AuditEvent.objects.get()
+    assert (event.event, event.target_id, event.details) == (
+        "permission.granted", str(programmatic_user.pk), {"group": "Auditors"})
 
 
 def test_include_token_without_issue_token_is_403_and_creates_nobody(configurator):

@@ -16,6 +16,9 @@ def test_seed_demo_is_idempotent_and_prints_how_to_log_in(capsys, settings):
     alice = User.objects.get(username="alice")
     assert alice.is_staff and not alice.is_superuser
     assert alice.has_perm("accounts.configure_users")
+    from permissions.policy import may_change_account
+
+    assert may_change_account(alice, User.objects.get(username="billing-sync"))
     assert alice.check_password("demo-pass-2026")
     assert User.objects.personal().filter(username__in=["bob", "carol"]).count() == 2
 

@@ -25,6 +25,9 @@ def test_flow3_and_flow4_issue_use_and_revoke_a_token(page, shot, live_server):
     readable, writable, hidden = (ProjectFactory(code=c) for c in ("READ", "WRITE", "HIDDEN"))
     give_object_perms(robot, readable, "view_project")
     give_object_perms(robot, writable, "view_project", "change_project")
+    # A token is the robot's credential: only someone who holds all it holds may obtain one.
+    give_object_perms(alice, readable, "view_project")
+    give_object_perms(alice, writable, "view_project", "change_project")
 
     login(page, "alice", PASSWORD)
     page.wait_for_url("**/admin/")

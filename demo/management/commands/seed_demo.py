@@ -46,6 +46,10 @@ INVOICES = [  # number, project code, amount
 ]
 VISIBLE = ("ATLAS", "BOREAL")
 EDITABLE = ("ATLAS",)
+# alice holds everything billing-sync holds, so the no-escalation rule lets her change it, issue
+# its tokens and grant on the projects' Object permissions pages (the configurator's tour).
+CONFIGURATOR_PERMISSIONS = ("projects.view_project", "projects.change_project",
+                            "projects.view_invoice")
 
 
 def _grant_once(user, permission: str, obj) -> None:
@@ -77,6 +81,9 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.add(*[roles[name] for name in role_names])
                 people[username] = user
+            for name in CONFIGURATOR_PERMISSIONS:
+                permission_grant(actor=None, user=people["alice"], permission=name,
+                                 via="seed_demo")
             integration = User.objects.filter(username=INTEGRATION["username"]).first()
             if integration is None:
                 integration = account_services.programmatic_user_create(
