@@ -107,6 +107,7 @@ NOT_A_PERMISSION_PATH = {
     "accounts/reset/<uidb64>/<token>/": "sets a password with the mailed one-time link",
     "healthz": READ_ONLY,
     "readyz": READ_ONLY,
+    "": "the site root: redirects to the admin, whatever the method",
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
