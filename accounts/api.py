@@ -40,6 +40,7 @@ class ProgrammaticUserViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [CanConfigureUsers]
+    lookup_value_regex = r"[0-9]+"  # anything else is not an id: the API's 404
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "audit.middleware.RequestAuditMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
+    "config.middleware.ApiGuardMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,6 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"leak_report": LEAK_REPORT_RATE},
     "EXCEPTION_HANDLER": "common.exception_handler.exception_handler",
+    # JSON only (415 otherwise); nesting bounded, NUL and lone surrogates refused.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "URL_FORMAT_OVERRIDE": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -221,6 +225,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 # HSTS preload is an opt-in decision for the domain's owner (SECURE_HSTS_PRELOAD=1).
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 

@@ -1,18 +1,24 @@
 """URL map: the admin, the API under /api/v1/, the schema, the health probes."""
 
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from common.http import json_error
 from config import health
 
+# Django's own error answers: JSON under /api/, HTML elsewhere (config.error_views).
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"
 
-@csrf_exempt  # a 404 has nothing to protect; without this a POST would get an HTML 403 page
+
+@csrf_exempt  # a 404 has nothing to protect; without this a POST would get a 403
 def api_not_found(request, *args, **kwargs):
     """Any other /api/v1/.../ address: the API's own 404 body, never an HTML page."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return json_error(request, 404, "Not found.", "not_found")
 
 
 # The busiest addresses first (`me/`, then the data): every request walks this list in order.
