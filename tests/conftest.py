@@ -76,7 +76,7 @@ def api_error(response) -> dict:
     """An API error's JSON body without its `request_id`, once that is checked to be the
     response's own X-Request-ID (every API error body carries it)."""
     body = response.json()
-    assert body.pop("request_id") == response["X-Request-ID"]
+    assert body.pop("request_id") == response.headers["X-Request-ID"]
     return body
 
 
