@@ -33,6 +33,12 @@ class ReadOnlyAuditView:
         super().initial(request, *args, **kwargs)
         note_permission(request, VIEW_PERMISSION)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Nothing of the log is kept by a browser or a proxy."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
     def filters(self, serializer_class=AuditFilterSerializer) -> dict:
         serializer = serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)

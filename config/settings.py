@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "csp.middleware.CSPMiddleware",  # first: every answer carries the policy, errors included
     "audit.middleware.RequestAuditMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "config.middleware.ApiGuardMiddleware",
@@ -116,6 +118,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Caches: local memory by default; Redis (shared by all processes) through REDIS_URL.
 _redis_url = env_str("REDIS_URL", "")
@@ -197,6 +200,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.exception_handler.exception_handler",
     # JSON only (415 otherwise); nesting bounded, NUL and lone surrogates refused.
     "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "common.renderers.BrowsableAPIRenderer",
+    ],
     "URL_FORMAT_OVERRIDE": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -231,6 +238,19 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
+# Every page: nothing but this origin's own files (no inline script or style: the admin and the
+# API docs load theirs from files; the browsable API alone may style inline, common.renderers);
+# images may be data: URIs (the admin's and Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "img-src": [SELF, "data:"],
+    },
+}
 # HSTS preload is an opt-in decision for the domain's owner (SECURE_HSTS_PRELOAD=1).
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
