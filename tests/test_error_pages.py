@@ -5,6 +5,7 @@ import json
 import logging
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
@@ -17,6 +18,14 @@ from tests.tokens.factories import ApiTokenFactory
 from tokens.api import MeView
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """The leak report's throttle counts per address in the cache: each test starts at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 SERVER_ERROR = {"detail": "Server error.", "code": "server_error"}
 NOT_FOUND = {"detail": "Not found.", "code": "not_found"}

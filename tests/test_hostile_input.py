@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -22,6 +23,14 @@ from tests.tokens.factories import ApiTokenFactory
 from tokens.models import ApiToken
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """The leak report's throttle counts per address in the cache: each test starts at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 TOO_BIG = str(MAX_ID + 1)
 HUGE = "9" * 27
