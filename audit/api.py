@@ -40,7 +40,9 @@ class ReadOnlyAuditView:
         return response
 
     def filters(self, serializer_class=AuditFilterSerializer) -> dict:
-        serializer = serializer_class(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty HTML-form value as "not given",
+        # so ?event= would silently mean every event. Here it is refused like any bad value.
+        serializer = serializer_class(data=self.request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

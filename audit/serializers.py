@@ -5,15 +5,15 @@ from rest_framework import serializers
 from audit.export import FORMATS
 from audit.models import AuditEvent
 from audit.representation import as_dict
-from common.fields import IdField
+from common.fields import IdField, IsoDateTimeField
 
 
 class AuditFilterSerializer(serializers.Serializer):
     event = serializers.ChoiceField(choices=AuditEvent.Event.choices, required=False)
     actor = serializers.CharField(max_length=150, required=False)
     token = IdField(required=False)
-    since = serializers.DateTimeField(required=False, help_text="ISO 8601, inclusive.")
-    until = serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive.")
+    since = IsoDateTimeField(required=False, help_text="ISO 8601, inclusive.")
+    until = IsoDateTimeField(required=False, help_text="ISO 8601, exclusive.")
     status = serializers.IntegerField(min_value=100, max_value=599, required=False)
 
     def validate(self, attrs):

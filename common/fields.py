@@ -1,5 +1,7 @@
 """Serializer fields for what comes from outside: ids that are ids, lists with a ceiling."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.ids import INVALID_ID, MAX_ID, parse_id
@@ -48,3 +50,9 @@ class BoundedListField(serializers.ListField):
         if isinstance(data, list) and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class IsoDateTimeField(serializers.DateTimeField):
+    """A date-time in any ISO 8601 form DRF reads (a date alone, a space for the T, no zone):
+    documented as a string, since the schema's date-time format would claim RFC 3339 only."""

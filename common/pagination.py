@@ -6,6 +6,8 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 
 MAX_POSITION_LENGTH = 200
+PAGE_SIZE_HELP = ("Results per page: a whole number, 50 by default; larger than 200 is capped "
+                  "to 200, and anything that is not a positive whole number gives the default.")
 INT64 = range(-(2**63), 2**63)
 
 
@@ -26,6 +28,15 @@ class CursorPagination(pagination.CursorPagination):
         if value < 1:
             return self.page_size
         return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        """As documented in API.md §2: page_size is read leniently, never refused."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "string"}
+                parameter["description"] = PAGE_SIZE_HELP
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         self.model = queryset.model

@@ -44,6 +44,18 @@ def is_id_parameter(name: str) -> bool:
     return name in {"pk", "id"} or name.endswith(("_id", "_pk"))
 
 
+def answers(view_func, method: str) -> bool:
+    """Whether the view has a handler for `method` (DRF views say; any other view may)."""
+    view_class = getattr(view_func, "cls", None)  # a DRF view
+    if view_class is None:
+        return True
+    method = method.lower()
+    if method not in view_class.http_method_names:
+        return False
+    actions = getattr(view_func, "actions", None)  # a viewset's {method: action}
+    return method in actions if actions is not None else hasattr(view_class, method)
+
+
 class ApiGuardMiddleware:
     """What no view should see: a NUL or an over-long value in an API query string, an id in an
     address that is not an id (API: 400 naming it; elsewhere, such as the admin: 404)."""
@@ -73,6 +85,8 @@ class ApiGuardMiddleware:
 
     @staticmethod
     def process_view(request, view_func, view_args, view_kwargs):
+        if not answers(view_func, request.method):
+            return None  # the view's own 405 comes first
         for name, value in view_kwargs.items():
             if is_id_parameter(name) and parse_id(value) is None:
                 if is_api(request):

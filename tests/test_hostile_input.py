@@ -385,3 +385,31 @@ def test_a_post_without_a_body_needs_no_content_type(programmatic_user):
     response = Client().generic("POST", "/api/v1/me/token/rotate/",
                                 HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
     assert response.status_code == 201
+
+
+# --- What the schema promises ---------------------------------------------------------------
+
+def test_a_method_a_view_does_not_answer_is_405_before_its_id_is_read(superuser):
+    client = raw_client_for(superuser)
+    for path in ("/api/v1/tokens/0/", f"/api/v1/programmatic-users/{TOO_BIG}/"):
+        response = client.put(path, {}, format="json")
+        assert response.status_code == 405, path
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2"])
+def test_include_token_must_be_a_boolean(superuser, value):
+    body = {"username": "flagged", "contact_email": "owner@example.com"}
+    response = client_for(superuser).post(f"/api/v1/programmatic-users/?include_token={value}",
+                                          body, format="json")
+    assert response.status_code == 400
+    assert list(api_error(response)) == ["include_token"]
+    assert not User.objects.filter(username="flagged").exists()
+
+
+@pytest.mark.parametrize("query", ["event=", "status=", "since=", "token=", "actor=",
+                                   "format="])
+def test_an_empty_audit_filter_is_refused_not_ignored(superuser, query):
+    path = "/api/v1/audit-events/export/" if query == "format=" else "/api/v1/audit-events/"
+    response = client_for(superuser).get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert list(api_error(response)) == [query.rstrip("=")]
