@@ -40,10 +40,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",  # first: every answer carries the policy, errors included
     "audit.middleware.RequestAuditMiddleware",
+    "django.middleware.security.SecurityMiddleware",  # before the guards: their refusals too
     "config.middleware.BodySizeLimitMiddleware",
     "config.middleware.ApiGuardMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

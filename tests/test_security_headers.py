@@ -34,6 +34,19 @@ def test_every_answer_carries_the_policy(path):
     assert directives(Client().get(path)) == POLICY
 
 
+def test_refusals_before_any_view_carry_the_security_headers(superuser):
+    from django.test import override_settings
+
+    with override_settings(MAX_REQUEST_BODY_BYTES=1024):
+        too_large = client_for(superuser).post("/api/v1/projects/", {"name": "x" * 2000},
+                                                format="json")
+    bad_query = client_for(superuser).get("/api/v1/projects/?search=a%00")
+    for response in (too_large, bad_query):
+        assert response.status_code in (400, 413)
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert directives(response) == POLICY
+
+
 def test_the_admin_pages_carry_the_policy_and_no_inline_script(superuser, programmatic_user):
     client = client_for(superuser)
     token = ApiTokenFactory(user=programmatic_user)
