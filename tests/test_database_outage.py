@@ -196,16 +196,25 @@ def throwaway_postgres():
     folder = Path(tempfile.mkdtemp(prefix="pgu-outage-"))
     shutil.chown(folder, "postgres")
     data = folder / "data"
-    port = next(p for p in range(55400 + os.getpid() % 50, 55500) if _port_free(p))
-    _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
 
     def pg_ctl(*args: str) -> None:
         _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "30", *args)
 
-    start = ("-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "-l",
-             str(folder / "log"), "start")
-    pg_ctl(*start)
     try:
+        _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+        # Another process may take a free port before the server binds it: try the next one.
+        candidates = [p for p in range(55400 + os.getpid() % 50, 55500) if _port_free(p)]
+        for port in candidates[:5]:
+            start = ("-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "-l",
+                     str(folder / "log"), "start")
+            try:
+                pg_ctl(*start)
+                break
+            except subprocess.CalledProcessError:
+                continue
+        else:
+            pytest.fail("the throwaway cluster did not start: "
+                        + (folder / "log").read_text()[-500:])
         yield port, pg_ctl, start
     finally:
         subprocess.run(["runuser", "-u", "postgres", "--", str(bin_dir / "pg_ctl"), "-D",
