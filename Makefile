@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEV_ENV := DEBUG=1
 
-.PHONY: install run test lint bench lock clean
+.PHONY: install run test lint bandit bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,13 @@ run: install
 test: install
 	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install bandit
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+bandit: install
+	$(BIN)/bandit -q -r accounts audit common config demo permissions projects tokens \
+		-x '*/migrations/*' --severity-level medium -b .ci/bandit-baseline.json
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,9 +1,9 @@
 """The user selector and the programmatic-user endpoints (API.md §3). Views stay thin."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts import hooks, services
@@ -18,6 +18,8 @@ from accounts.serializers import (
 ISSUE_TOKEN_NEEDED = "Issuing a token needs the Token configurator permission (tokens.issue_token)."
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "search", str, description="Matches username, first and last name (contains, any case).")]))
 class UserPickerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Active personal users: what any picker of people offers."""
 
@@ -28,8 +30,15 @@ class UserPickerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return User.objects.personal().search(self.request.query_params.get("search", ""))
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in {"1", "true", "yes", "on"}
+def _flag(request, name: str) -> bool:
+    """A boolean query parameter (true/false, 1/0, yes/no, on/off); anything else is 400."""
+    value = request.query_params.get(name)
+    if value is None:
+        return False
+    try:
+        return serializers.BooleanField().to_internal_value(value)
+    except ValidationError as error:
+        raise ValidationError({name: error.detail}) from None
 
 
 class ProgrammaticUserViewSet(
@@ -40,6 +49,7 @@ class ProgrammaticUserViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [CanConfigureUsers]
+    lookup_value_regex = r"[0-9]+"  # anything else is not an id: the API's 404
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -54,7 +64,7 @@ class ProgrammaticUserViewSet(
         "Also issue a first token named `initial` (needs tokens.issue_token); its plaintext is "
         "returned once under `token`."))])
     def create(self, request, *args, **kwargs):
-        include_token = _truthy(request.query_params.get("include_token"))
+        include_token = _flag(request, "include_token")
         if include_token and not request.user.has_perm("tokens.issue_token"):
             raise PermissionDenied(ISSUE_TOKEN_NEEDED)
         serializer = self.get_serializer(data=request.data)

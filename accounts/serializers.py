@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts import exceptions
 from accounts.models import User
+from common.fields import BoundedListField
 
 NOT_WRITABLE = "This field cannot be set through the API."
 UNKNOWN_GROUP = "Unknown group: {name}."
@@ -19,7 +20,9 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "first_name", "last_name"]
 
 
-class GroupNamesField(serializers.ListField):
+class GroupNamesField(BoundedListField):
+    """Group names (at most 100, refused before any is looked up)."""
+
     child = serializers.CharField(max_length=150)
 
     def to_internal_value(self, data):

@@ -33,8 +33,16 @@ class ReadOnlyAuditView:
         super().initial(request, *args, **kwargs)
         note_permission(request, VIEW_PERMISSION)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Nothing of the log is kept by a browser or a proxy."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
     def filters(self, serializer_class=AuditFilterSerializer) -> dict:
-        serializer = serializer_class(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty HTML-form value as "not given",
+        # so ?event= would silently mean every event. Here it is refused like any bad value.
+        serializer = serializer_class(data=self.request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -52,7 +52,8 @@ class RequestAudit:
     @classmethod
     def from_request(cls, request) -> "RequestAudit":
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        # fullmatch: `$` alone lets a trailing newline through, and a header cannot carry one.
+        request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         return cls(
             request_id=request_id,
             ip=client_ip(request),

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from audit.export import FORMATS
 from audit.models import AuditEvent
 from audit.representation import as_dict
+from common.fields import IdField, IsoDateTimeField
 
 FAILURE_REASONS = ("malformed", "bad_checksum", "unknown", "revoked", "expired", "rotated",
                    "suspended", "user_inactive", "ip_not_allowed")
@@ -25,9 +26,9 @@ class AuditFilterSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=FAILURE_REASONS, required=False,
         help_text="Why an authentication failed: only auth.failed events with this reason.")
-    token = serializers.IntegerField(min_value=1, required=False)
-    since = serializers.DateTimeField(required=False, help_text="ISO 8601, inclusive.")
-    until = serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive.")
+    token = IdField(required=False)
+    since = IsoDateTimeField(required=False, help_text="ISO 8601, inclusive.")
+    until = IsoDateTimeField(required=False, help_text="ISO 8601, exclusive.")
     status = serializers.IntegerField(min_value=100, max_value=599, required=False)
 
     def to_internal_value(self, data):

@@ -16,7 +16,7 @@ FIELD_ERRORS = {
 }
 WRITES = {"post", "put", "patch", "delete"}
 DESCRIPTIONS = {
-    "400": "Malformed JSON or invalid fields.",
+    "400": "Malformed JSON, invalid fields, or an id that is not one (each named).",
     "401": 'Authentication failed: {"detail": "Invalid or expired token.", '
            '"code": "invalid_token"} (or credentials not provided).',
     "403": "Authenticated, but the action is not allowed (or the token is read-only).",
@@ -24,9 +24,10 @@ DESCRIPTIONS = {
            "on a list, an invalid cursor.",
     "409": "The token's state does not allow this (revoked, expired or already rotated).",
     "413": "Request body too large (MAX_REQUEST_BODY_BYTES).",
-    "415": "Unsupported media type.",
+    "415": "Unsupported media type: the API reads application/json only.",
     "429": "Too many requests (a throttle, too many failed Bearer authentications from the "
            "address, or the token's request limit); retry after `Retry-After` seconds.",
+    "503": "The database is unreachable; nothing was done. Retry after `Retry-After` seconds.",
 }
 
 
@@ -35,7 +36,7 @@ def _statuses(path: str, method: str, operation: dict) -> list[str]:
     public = not security or {} in security
     statuses = []
     has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
-    if method in WRITES or has_query or public:
+    if method in WRITES or has_query or public or "{" in path:  # an id that is not an id: 400
         statuses.append("400")
     if not public:
         statuses += ["401", "403"]
@@ -46,8 +47,7 @@ def _statuses(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("409")
     if method in WRITES:
         statuses += ["413", "415"]
-    statuses.append("429")  # a throttle, or for a Bearer caller an abuse limit (API.md §7)
-    return statuses
+    return [*statuses, "429", "503"]
 
 
 def add_error_responses(result, generator, request, public):

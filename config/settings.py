@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -51,12 +52,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "csp.middleware.CSPMiddleware",  # first: every answer carries the policy, errors included
     "audit.middleware.RequestAuditMiddleware",
     "tokens.middleware.RateLimitHeadersMiddleware",
-    "config.middleware.BodySizeLimitMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.security.SecurityMiddleware",  # before the guards: their refusals too
     # The admin's and the API docs' own files, served by the application itself (any server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.BodySizeLimitMiddleware",
+    "config.middleware.ApiGuardMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +121,12 @@ if _migrate_database_url:
             "MIGRATE_DATABASE_URL must name the same database as DATABASE_URL (the owner's "
             "credentials for it)."
         )
+
+# A database that does not answer must not hang a worker: give up connecting after this long
+# (the request then answers 503 with Retry-After). libpq treats 1 as 2.
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1, maximum=300)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -251,6 +261,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"leak_report": LEAK_REPORT_RATE},
     "EXCEPTION_HANDLER": "common.exception_handler.exception_handler",
+    # JSON only (415 otherwise); nesting bounded, NUL and lone surrogates refused.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "common.renderers.BrowsableAPIRenderer",
+    ],
     "URL_FORMAT_OVERRIDE": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -286,6 +302,20 @@ if TRUSTED_PROXY_COUNT > 0:
     # Only a trusted proxy's X-Forwarded-Proto may say the request came over HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
+# Every page: nothing but this origin's own files (no inline script or style: the admin and the
+# API docs load theirs from files; the browsable API alone may style inline, common.renderers);
+# images may be data: URIs (the admin's and Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "img-src": [SELF, "data:"],
+    },
+}
 # HSTS preload is an opt-in decision for the domain's owner (SECURE_HSTS_PRELOAD=1).
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 

@@ -1,20 +1,26 @@
 """URL map: the admin, the API under /api/v1/, the schema, the health probes."""
 
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from common.http import json_error
 from config import health
 from config.schema_view import SchemaView
 
+# Django's own error answers: JSON under /api/, HTML elsewhere (config.error_views).
+handler400 = "config.error_views.bad_request"
+handler403 = "config.error_views.permission_denied"
+handler404 = "config.error_views.page_not_found"
+handler500 = "config.error_views.server_error"
 
-@csrf_exempt  # a 404 has nothing to protect; without this a POST would get an HTML 403 page
+
+@csrf_exempt  # a 404 has nothing to protect; without this a POST would get a 403
 def api_not_found(request, *args, **kwargs):
     """Any other /api/v1/.../ address: the API's own 404 body, never an HTML page."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return json_error(request, 404, "Not found.", "not_found")
 
 
 # The busiest addresses first (`me/`, then the data): every request walks this list in order.
@@ -33,7 +39,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="schema", template_name="api/swagger_ui.html"), name="api-docs"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

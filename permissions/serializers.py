@@ -2,13 +2,14 @@
 
 from rest_framework import serializers
 
+from common.fields import IdField
 from permissions import exceptions
 from permissions.lookups import PERMISSION_RE, find_object, find_permission
 
 
 class ObjectRefSerializer(serializers.Serializer):
     type = serializers.CharField(max_length=100)
-    id = serializers.IntegerField(min_value=1)
+    id = IdField()
 
 
 class GrantSerializer(serializers.Serializer):

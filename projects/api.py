@@ -13,6 +13,7 @@ class ProtectedViewSet(viewsets.ModelViewSet):
     """A model viewset whose every read and write goes through object permissions."""
 
     permission_classes = [ObjectPermissions]
+    lookup_value_regex = r"[0-9]+"  # anything else is not an id: the API's 404
     filter_backends = [ObjectPermissionsFilter, filters.SearchFilter, filters.OrderingFilter]
     ordering = ("-id",)
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from audit.context import note_permission
+from common.fields import IdRelatedField
 from common.representation import FastRepresentationMixin
 from permissions.selectors import permission_name, permitted
 from projects import exceptions
@@ -11,7 +12,7 @@ from projects.models import Invoice, Project
 
 
 class ProjectSerializer(FastRepresentationMixin, serializers.ModelSerializer):
-    manager = serializers.PrimaryKeyRelatedField(
+    manager = IdRelatedField(
         queryset=User.objects.personal(), allow_null=True, required=False,
         error_messages={"does_not_exist": exceptions.NOT_A_PERSON},
     )
@@ -23,7 +24,7 @@ class ProjectSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         extra_kwargs = {"budget": {"min_value": 0}}
 
 
-class ViewableProjectField(serializers.PrimaryKeyRelatedField):
+class ViewableProjectField(IdRelatedField):
     """A project the caller may view; any other id gets the same answer as a missing one."""
 
     def get_queryset(self):

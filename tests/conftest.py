@@ -97,3 +97,17 @@ def browser_for(user):
     if user is not None:
         client.force_login(user, backend="accounts.backends.PersonalOnlyModelBackend")
     return client
+
+
+def api_error(response) -> dict:
+    """An API error's JSON body without its `request_id`, once that is checked to be the
+    response's own X-Request-ID (every API error body carries it)."""
+    body = response.json()
+    assert body.pop("request_id") == response.headers["X-Request-ID"]
+    return body
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """A cheap password hasher for modules that create many people (no test here is about it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

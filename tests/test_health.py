@@ -26,7 +26,7 @@ def test_a_well_formed_incoming_request_id_is_kept(client):
     assert response["X-Request-ID"] == "abc-123_x.y"
 
 
-@pytest.mark.parametrize("bad", ["has space", "x" * 65, "semi;colon", "new\nline"])
+@pytest.mark.parametrize("bad", ["has space", "x" * 65, "semi;colon", "new\nline", "trailing\n"])
 def test_a_malformed_incoming_request_id_is_replaced(client, bad):
     response = client.get("/healthz", HTTP_X_REQUEST_ID=bad)
     assert response["X-Request-ID"] != bad

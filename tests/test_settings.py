@@ -49,7 +49,9 @@ def test_production_without_a_secret_stops_with_a_message_naming_it(missing):
                                         ("EMAIL_TIMEOUT", "0"),
                                         ("AUDIT_USAGE_COMMIT", "never"),
                                         ("MIGRATE_DATABASE_URL", "nonsense://x"),
-                                        ("TRUSTED_PROXY_COUNT", "some")])
+                                        ("TRUSTED_PROXY_COUNT", "some"),
+                                        ("DATABASE_CONNECT_TIMEOUT", "soon"),
+                                        ("DATABASE_CONNECT_TIMEOUT", "0")])
 def test_a_bad_value_names_its_variable(name, value):
     result = _manage({**PRODUCTION, name: value}, "check")
     assert result.returncode == 1
@@ -66,6 +68,15 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _manage(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_postgresql_connections_give_up_after_the_connect_timeout():
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://app@db.example:5432/pgu",
+           "DATABASE_CONNECT_TIMEOUT": "7"}
+    result = _manage(env, "shell", "--no-imports", "-c",
+                     "from django.conf import settings; "
+                     "print(settings.DATABASES['default']['OPTIONS']['connect_timeout'])")
+    assert (result.returncode, result.stdout.strip()) == (0, "7"), result.stderr
 
 
 def _with_cache(env: dict, code: str) -> str:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from common.ids import INVALID_ID, parse_id
 from permissions.permissions import IsActiveUser
 from tokens import services
 from tokens.exceptions import SESSION_SELF_ROTATE
@@ -30,7 +31,6 @@ from tokens.throttles import LeakReportThrottle
 
 NO_STORE = {"Cache-Control": "no-store"}
 LEAK_RECEIVED = {"detail": "Thank you. If this was a valid token, it no longer works."}
-BAD_USER_FILTER = "Give a user id (a whole number)."
 BAD_STATUS_FILTER = "Give one of: {choices}."
 
 
@@ -85,9 +85,10 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         user = params.get("user")
         if user is not None:
-            if not user.isdigit():
-                raise ValidationError({"user": [BAD_USER_FILTER]})
-            queryset = queryset.filter(user_id=int(user))
+            user_id = parse_id(user)
+            if user_id is None:
+                raise ValidationError({"user": [INVALID_ID]})
+            queryset = queryset.filter(user_id=user_id)
         wanted = params.get("status")
         if wanted is not None:
             if wanted not in ApiToken.Status.values:

@@ -3,11 +3,13 @@
 from rest_framework import serializers
 
 from common.errors import Invalid
+from common.fields import BoundedListField
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_ALLOWED_NETWORKS, MAX_GRACE_HOURS
 from tokens.models import ApiToken
 
 UNKNOWN_FIELD = "Unknown field."
+MAX_REPORTED_LENGTH = 512  # far longer than any token (the Bearer header's own limit)
 
 
 class StrictFieldsMixin:
@@ -66,7 +68,7 @@ class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
     expires_in_days = serializers.IntegerField(required=False, min_value=1)
     expires_at = serializers.DateTimeField(required=False)
     read_only = serializers.BooleanField(required=False, default=False)
-    allowed_ips = serializers.ListField(
+    allowed_ips = BoundedListField(
         child=serializers.CharField(max_length=64), required=False, default=list,
         max_length=MAX_ALLOWED_NETWORKS,
     )
@@ -111,7 +113,7 @@ class StringField(serializers.CharField):
 
 
 class LeakReportSerializer(serializers.Serializer):
-    token = StringField(allow_blank=True, trim_whitespace=False)
+    token = StringField(allow_blank=True, trim_whitespace=False, max_length=MAX_REPORTED_LENGTH)
 
 
 class LeakReportReceivedSerializer(serializers.Serializer):

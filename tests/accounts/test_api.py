@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, Permission
 from accounts.models import User
 from audit.models import AuditEvent
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
-from tests.conftest import client_for
+from tests.conftest import api_error, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_a_programmatic_user_with_view_user_may_use_the_picker(programmatic_user
 def test_anonymous_gets_the_drf_not_authenticated_body(api_client):
     response = api_client.get("/api/v1/users/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication credentials were not provided.",
+    assert api_error(response) == {"detail": "Authentication credentials were not provided.",
                                "code": "not_authenticated"}
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
@@ -140,7 +140,7 @@ def test_programmatic_users_lists_only_programmatic_users(configurator):
 def test_create_refuses_unwritable_fields_and_stores_nothing(configurator, field, value):
     response = client_for(configurator).post(LIST, {**VALID, field: value}, format="json")
     assert response.status_code == 400
-    assert response.json() == {field: ["This field cannot be set through the API."]}
+    assert api_error(response) == {field: ["This field cannot be set through the API."]}
     assert not User.objects.filter(username="erp-export").exists()
 
 
@@ -181,7 +181,7 @@ def test_duplicate_username_is_refused_ignoring_case(configurator):
     PersonFactory(username="ERP-Export")
     response = client_for(configurator).post(LIST, VALID, format="json")
     assert response.status_code == 400
-    assert response.json() == {"username": ["A user with that username already exists."]}
+    assert api_error(response) == {"username": ["A user with that username already exists."]}
 
 
 @pytest.mark.parametrize("payload,content_type", [

@@ -38,6 +38,7 @@ def test_the_chart_is_inline_svg_with_a_tooltip_per_day():
     assert "<title>2026-03-12: 4</title>" in svg
     assert "Requests &lt;per&gt; day: 6 in 3 days, at most 4 a day" in svg
     assert "<script" not in svg and "http://www.w3.org/2000/svg" in svg
+    assert "<style" not in svg and "style=" not in svg  # the CSP allows no inline style
 
 
 def test_an_empty_chart_still_renders():

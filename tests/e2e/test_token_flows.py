@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, api_error
 from tests.e2e.conftest import login
 from tests.projects.factories import ProjectFactory, give_object_perms
 from tokens.models import ApiToken
@@ -75,4 +75,4 @@ def test_flow3_and_flow4_issue_use_and_revoke_a_token(page, shot, live_server):
     shot(page, "flow4-token-revoked")
     refused = api(live_server, "GET", "/api/v1/projects/", plaintext)
     assert refused.status_code == 401
-    assert refused.json() == {"detail": "Invalid or expired token.", "code": "invalid_token"}
+    assert api_error(refused) == {"detail": "Invalid or expired token.", "code": "invalid_token"}

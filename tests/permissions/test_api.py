@@ -8,7 +8,7 @@ from audit.models import AuditEvent
 from permissions import exceptions
 from projects.models import ProjectUserObjectPermission
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
-from tests.conftest import client_for
+from tests.conftest import api_error, client_for
 from tests.projects.conftest import fresh_client
 from tests.projects.factories import InvoiceFactory, ProjectFactory, give_object_perms
 
@@ -87,7 +87,7 @@ class TestGrant:
             url(programmatic_user), {"permission": "projects.view_project"}
         )
         assert response.status_code == 404
-        assert response.json() == {"detail": exceptions.NOT_HELD, "code": "not_held"}
+        assert api_error(response) == {"detail": exceptions.NOT_HELD, "code": "not_held"}
         assert not granted_events().exists()
 
     def test_an_organisation_wide_revocation_is_204(self, project_configurator,
@@ -146,7 +146,7 @@ class TestNoEscalation:
             url(programmatic_user), {"permission": "projects.delete_project"}
         )
         assert response.status_code == 403
-        assert response.json() == {
+        assert api_error(response) == {
             "detail": exceptions.NOT_GRANTABLE.format(permission="projects.delete_project"),
             "code": "not_grantable",
         }
@@ -197,7 +197,7 @@ class TestNoEscalation:
             "object": {"type": "projects.project", "id": 999999},
         })
         assert hidden.status_code == missing.status_code == 400
-        assert hidden.json() == missing.json() == {"object": [exceptions.NO_SUCH_OBJECT]}
+        assert api_error(hidden) == api_error(missing) == {"object": [exceptions.NO_SUCH_OBJECT]}
         refused = client.post(url(programmatic_user), {
             "permission": "projects.delete_project",
             "object": {"type": "projects.project", "id": mine.pk},
@@ -250,7 +250,7 @@ class TestBadInput:
             body = {**body, "object": {**body["object"], "id": invoice.pk}}
         response = getattr(client_for(superuser), method)(url(programmatic_user), body)
         assert response.status_code == 400
-        assert list(response.json()) == [field]
+        assert list(api_error(response)) == [field]
         if message is not None:
             assert response.json()[field] == [message]
         assert nothing_stored(programmatic_user)

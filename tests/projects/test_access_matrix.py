@@ -3,6 +3,7 @@
 import pytest
 
 from projects.models import Invoice, Project
+from tests.conftest import api_error
 from tests.projects.conftest import ROLES, client_as
 
 DENIED = {"detail": "You do not have permission to perform this action.",
@@ -49,7 +50,7 @@ class TestProjects:
         expected = PROJECT_MATRIX[role][0]
         response = client_as(world, role).get("/api/v1/projects/")
         if expected == 401:
-            assert (response.status_code, response.json()) == (401, ANONYMOUS)
+            assert (response.status_code, api_error(response)) == (401, ANONYMOUS)
             return
         assert response.status_code == 200
         assert [p["code"] for p in response.json()["results"]] == expected
@@ -65,7 +66,7 @@ class TestProjects:
                 "created_at": response.json()["created_at"],
             }
         else:
-            assert response.json() == error_body(status, NO_PROJECT)
+            assert api_error(response) == error_body(status, NO_PROJECT)
 
     def test_create(self, world, role):
         status = PROJECT_MATRIX[role][2]
@@ -76,7 +77,7 @@ class TestProjects:
         if status == 201:
             assert response.json()["code"] == "NEW-1"
         else:
-            assert response.json() == error_body(status, NO_PROJECT)
+            assert api_error(response) == error_body(status, NO_PROJECT)
             assert not Project.objects.filter(code="NEW-1").exists()
 
     def test_update(self, world, role):
@@ -88,7 +89,7 @@ class TestProjects:
         if status == 200:
             assert response.json()["name"] == "Renamed" == world.project.name
         else:
-            assert response.json() == error_body(status, NO_PROJECT)
+            assert api_error(response) == error_body(status, NO_PROJECT)
             assert world.project.name == "Pilot"
 
     def test_delete(self, world, role):
@@ -99,7 +100,7 @@ class TestProjects:
         if status == 204:
             assert not exists
         else:
-            assert response.json() == error_body(status, NO_PROJECT)
+            assert api_error(response) == error_body(status, NO_PROJECT)
             assert exists
 
 
@@ -109,7 +110,7 @@ class TestInvoices:
         expected = INVOICE_MATRIX[role][0]
         response = client_as(world, role).get("/api/v1/invoices/")
         if expected == 401:
-            assert (response.status_code, response.json()) == (401, ANONYMOUS)
+            assert (response.status_code, api_error(response)) == (401, ANONYMOUS)
             return
         assert response.status_code == 200
         assert [i["number"] for i in response.json()["results"]] == expected
@@ -125,7 +126,7 @@ class TestInvoices:
                 "status": "draft",
             }
         else:
-            assert response.json() == error_body(status, NO_INVOICE)
+            assert api_error(response) == error_body(status, NO_INVOICE)
 
     def test_create(self, world, role):
         status = INVOICE_MATRIX[role][2]
@@ -137,7 +138,7 @@ class TestInvoices:
         if status == 201:
             assert response.json()["number"] == "NEW-1"
         else:
-            assert response.json() == error_body(status, NO_INVOICE)
+            assert api_error(response) == error_body(status, NO_INVOICE)
             assert not Invoice.objects.filter(number="NEW-1").exists()
 
     def test_update(self, world, role):
@@ -150,7 +151,7 @@ class TestInvoices:
             assert response.json()["amount"] == "99.00"
             assert str(world.invoice.amount) == "99.00"
         else:
-            assert response.json() == error_body(status, NO_INVOICE)
+            assert api_error(response) == error_body(status, NO_INVOICE)
             assert str(world.invoice.amount) == "10.00"
 
     def test_delete(self, world, role):
@@ -161,5 +162,5 @@ class TestInvoices:
         if status == 204:
             assert not exists
         else:
-            assert response.json() == error_body(status, NO_INVOICE)
+            assert api_error(response) == error_body(status, NO_INVOICE)
             assert exists

@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import api_error
 from tests.projects.factories import InvoiceFactory, ProjectFactory, give_object_perms
 from tests.tokens.factories import ApiTokenFactory, bearer
 
@@ -24,11 +25,11 @@ def test_an_integration_sees_exactly_its_project_and_its_permitted_invoices(prog
     assert [i["id"] for i in invoices] == [permitted.pk]
     for hidden in (unpermitted, foreign):
         response = client.get(f"/api/v1/invoices/{hidden.pk}/")
-        assert (response.status_code, response.json()) == (
+        assert (response.status_code, api_error(response)) == (
             404, {"detail": "Not found.", "code": "not_found"})
     assert client.get(f"/api/v1/projects/{other.pk}/").status_code == 404
-    assert client.get("/api/v1/invoices/999999/").json() == {"detail": "Not found.",
-                                                             "code": "not_found"}
+    assert api_error(client.get("/api/v1/invoices/999999/")) == {
+        "detail": "Not found.", "code": "not_found"}
 
 
 def test_an_inactive_integrations_token_reaches_nothing(programmatic_user):

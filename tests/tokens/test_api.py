@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.accounts.factories import ProgrammaticUserFactory
-from tests.conftest import client_for
+from tests.conftest import api_error, client_for
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tokens import crypto
 from tokens.models import ApiToken
@@ -148,7 +148,7 @@ def test_name_is_required(token_configurator, programmatic_user):
     response = client_for(token_configurator).post(issue_url(programmatic_user), {},
                                                    format="json")
     assert response.status_code == 400
-    assert response.json() == {"name": ["This field is required."]}
+    assert api_error(response) == {"name": ["This field is required."]}
 
 
 def test_expiry_within_the_limits_is_accepted(token_configurator, programmatic_user, settings):
@@ -171,7 +171,7 @@ def test_bare_addresses_are_single_hosts_and_duplicates_collapse(token_configura
 def test_issuing_for_a_personal_user_is_400(token_configurator, person):
     response = issue(client_for(token_configurator), person)
     assert response.status_code == 400
-    assert response.json() == {"user": ["Tokens can only be issued for programmatic users."]}
+    assert api_error(response) == {"user": ["Tokens can only be issued for programmatic users."]}
     assert not ApiToken.objects.exists()
 
 
@@ -179,7 +179,7 @@ def test_issuing_for_an_inactive_user_is_400(token_configurator):
     user = ProgrammaticUserFactory(is_active=False)
     response = issue(client_for(token_configurator), user)
     assert response.status_code == 400
-    assert response.json() == {
+    assert api_error(response) == {
         "user": ["This programmatic user is inactive; reactivate it before issuing tokens."]}
 
 
@@ -278,7 +278,7 @@ def test_a_users_token_list_shows_only_its_tokens(auditor, token):
 def test_unknown_token_is_404(auditor):
     response = client_for(auditor).get("/api/v1/tokens/424242/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert api_error(response) == {"detail": "Not found.", "code": "not_found"}
 
 
 # Revoking -----------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def test_revoking_twice_is_409(token_configurator, token):
     assert client.post(f"/api/v1/tokens/{token.pk}/revoke/").status_code == 200
     response = client.post(f"/api/v1/tokens/{token.pk}/revoke/")
     assert response.status_code == 409
-    assert response.json() == {"detail": "This token is already revoked.", "code": "conflict"}
+    assert api_error(response) == {"detail": "This token is already revoked.", "code": "conflict"}
     assert AuditEvent.objects.filter(event="token.revoked").count() == 1
 
 
@@ -402,7 +402,7 @@ def test_a_rotated_token_cannot_be_rotated_again(token_configurator, token):
     assert rotate(client, token).status_code == 201
     response = rotate(client, token)
     assert response.status_code == 409
-    assert response.json() == {
+    assert api_error(response) == {
         "detail": "Only an active token that was not rotated before can be rotated.",
         "code": "conflict"}
     assert ApiToken.objects.count() == 2
@@ -447,7 +447,7 @@ def test_self_rotation_replaces_the_token_in_use_at_once(token_client, token):
 def test_self_rotation_with_a_session_is_400(person):
     response = client_for(person).post("/api/v1/me/token/rotate/")
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": [
+    assert api_error(response) == {"non_field_errors": [
         "Self-rotation rotates the token the request uses; this request uses none."]}
 
 

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from audit.models import AuditEvent
 from tests.accounts.factories import ProgrammaticUserFactory
+from tests.conftest import api_error
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tokens import crypto
 from tokens.authentication import BearerTokenAuthentication
@@ -35,7 +36,7 @@ def failures():
 
 def assert_invalid(response):
     assert response.status_code == 401
-    assert response.json() == INVALID
+    assert api_error(response) == INVALID
     assert response["WWW-Authenticate"] == CHALLENGE
 
 
@@ -52,7 +53,7 @@ def flip_last(token: str) -> str:
 def test_a_header_that_is_not_bearer_is_not_ours(header):
     response = get_with_header(header)
     assert response.status_code == 401
-    assert response.json() == NOT_PROVIDED
+    assert api_error(response) == NOT_PROVIDED
     assert response["WWW-Authenticate"] == CHALLENGE
     assert failures() == []
 
@@ -197,7 +198,7 @@ def test_a_token_in_the_query_string_or_a_cookie_is_ignored(token):
     for path in (f"{ME}?token={token.plaintext}", f"{ME}?access_token={token.plaintext}"):
         response = client.get(path)
         assert response.status_code == 401
-        assert response.json() == NOT_PROVIDED
+        assert api_error(response) == NOT_PROVIDED
 
 
 def _drf_request(header: str) -> Request:
@@ -302,7 +303,7 @@ def test_read_only_token_may_not_write(method, programmatic_user):
     client = bearer(APIClient(), token.plaintext)
     response = getattr(client, method)("/api/v1/projects/", {}, format="json")
     assert response.status_code == 403
-    assert response.json() == {
+    assert api_error(response) == {
         "detail": "This token is read-only: it may only use GET, HEAD and OPTIONS.",
         "code": "permission_denied",
     }

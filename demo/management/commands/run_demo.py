@@ -6,10 +6,10 @@ screen rather than scrolled away under the server's start-up lines. One process:
 development warnings are printed once.
 """
 
+import http.client
 import io
 import threading
 import time
-import urllib.request
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -43,14 +43,17 @@ class Command(BaseCommand):
         call_command("runserver", addrport, use_reloader=False)
 
     def announce(self, host: str, port: str, lines: list[str]) -> None:
-        url = f"http://{host}:{port}/healthz"
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
+            connection = http.client.HTTPConnection(host, int(port), timeout=2)
             try:
-                with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own http URL)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
                     break
             except OSError:
                 time.sleep(0.2)
+            finally:
+                connection.close()
         else:
             return
         self.stdout.write("\n" + frame(["Programmatic Users is running.", *lines,
