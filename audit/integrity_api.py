@@ -20,7 +20,7 @@ from audit import storage as store
 from audit.api import ReadOnlyAuditView
 from audit.conf import audit_settings
 from audit.verification import RECENT_SEALS, verify_log
-from common.pagination import CursorPagination
+from common.pagination import PAGE_SIZE_HELP, CursorPagination
 
 PEM_TYPE = "text/plain"
 
@@ -140,7 +140,7 @@ def _listed(storage, name: str) -> dict:
 @extend_schema(
     parameters=[OpenApiParameter("cursor", str, description="The cursor of a next or previous "
                                                             "link."),
-                OpenApiParameter("page_size", int, description="Default 50, at most 200.")],
+                OpenApiParameter("page_size", str, description=PAGE_SIZE_HELP)],
     responses={200: DigestPageSerializer},
 )
 class DigestList(ReadOnlyAuditView, APIView):

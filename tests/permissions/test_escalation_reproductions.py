@@ -13,7 +13,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from permissions import exceptions
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
-from tests.conftest import PASSWORD, browser_for, client_for
+from tests.conftest import PASSWORD, api_error, browser_for, client_for
 from tests.projects.factories import ProjectFactory, give_model_perms, give_object_perms
 from tests.tokens.factories import bearer
 
@@ -78,7 +78,7 @@ def test_a_configurator_cannot_create_a_token_holder_in_a_group_with_object_perm
         {"username": "leaky", "contact_email": "o@example.com", "groups": ["Project team"]},
         format="json")
     assert response.status_code == 403
-    assert response.json() == {
+    assert api_error(response) == {
         "detail": exceptions.GROUPS_NOT_GRANTABLE.format(names="Project team"),
         "code": "not_grantable",
     }

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.accounts.factories import PersonFactory, group
-from tests.conftest import browser_for, client_for
+from tests.conftest import api_error, browser_for, client_for
 from tests.test_settings import ROOT, _redis_or_skip
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tests.tokens.test_admin import post_issue
@@ -92,7 +92,7 @@ def test_past_the_limit_every_bearer_request_is_429_before_any_database_work(
         with django_assert_num_queries(0):
             response = attempt(plaintext, HTTP_X_REQUEST_ID="flood-1")
         assert response.status_code == 429
-        assert response.json() == throttled_body(50)
+        assert api_error(response) == throttled_body(50)
         assert response["Retry-After"] == "50"
         assert response["X-Request-ID"] == "flood-1"
     assert attempt(token.plaintext, address="198.51.100.1").status_code == 200
@@ -299,7 +299,7 @@ def test_a_limited_token_gets_its_quota_on_every_answer_and_429_past_it(clock, p
     reset = "1800000060"
     assert [quota(r) for r in answers] == [("3", "2", reset), ("3", "1", reset),
                                            ("3", "0", reset), ("3", "0", reset)]
-    assert answers[3].json() == throttled_body(50)
+    assert api_error(answers[3]) == throttled_body(50)
     assert answers[3]["Retry-After"] == "50"
     used = AuditEvent.objects.filter(event="token.used", token_id=token.pk).order_by("id")
     assert [event.status for event in used] == [200, 200, 200, 429]
@@ -387,7 +387,7 @@ def test_issuing_past_the_cap_is_400_naming_it_and_stores_nothing(token_configur
         assert issue(client, programmatic_user, name=f"t{n}").status_code == 201
     response = issue(client, programmatic_user, name="one too many")
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": [TOO_MANY.format(n=10)]}
+    assert api_error(response) == {"non_field_errors": [TOO_MANY.format(n=10)]}
     assert ApiToken.objects.count() == 10
     assert AuditEvent.objects.filter(event="token.issued").count() == 10
 

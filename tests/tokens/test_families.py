@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from tests.conftest import browser_for, client_for
+from tests.conftest import api_error, browser_for, client_for
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tokens import services
 from tokens.models import ApiToken
@@ -162,7 +162,7 @@ def test_revoke_family_through_an_already_revoked_member(token_configurator, cha
     assert not any(works(token.plaintext) for token in chain)
     again = revoke(client, third, family=True)
     assert again.status_code == 409
-    assert again.json() == {
+    assert api_error(again) == {
         "detail": "This token and every other token of its family are already revoked.",
         "code": "conflict"}
     assert len(revocations()) == 3

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from tests.accounts.factories import ProgrammaticUserFactory
+from tests.conftest import api_error
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tokens import reuse, services
 from tokens.conf import REUSE_DETECTION_DELAY_SECONDS
@@ -36,7 +37,7 @@ def present(plaintext: str, **extra):
 
 def assert_same_401(response):
     assert response.status_code == 401
-    assert response.json() == INVALID
+    assert api_error(response) == INVALID
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 

@@ -29,7 +29,7 @@ ISSUER = "You need the tokens.issue_token permission."
 NEW = {"username": "new-robot", "contact_email": "owner@example.com"}
 
 ROBOTS = "api/v1/^programmatic-users/$"
-ROBOT = "api/v1/^programmatic-users/(?P<pk>[^/.]+)/$"
+ROBOT = "api/v1/^programmatic-users/(?P<pk>[0-9]+)/$"
 GRANTS = "api/v1/programmatic-users/<int:user_id>/permissions/"
 TOKENS = "api/v1/programmatic-users/<int:user_id>/tokens/"
 ROTATE = "api/v1/^tokens/(?P<pk>[0-9]+)/rotate/$"

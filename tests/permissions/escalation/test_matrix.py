@@ -83,7 +83,7 @@ def test_every_path_of_the_matrix_answers_every_case():
 
 def test_the_walk_finds_the_known_write_methods():
     routes = write_routes()
-    assert routes["api/v1/^programmatic-users/(?P<pk>[^/.]+)/$"] == {"patch"}
+    assert routes["api/v1/^programmatic-users/(?P<pk>[0-9]+)/$"] == {"patch"}
     assert routes["api/v1/programmatic-users/<int:user_id>/permissions/"] == {"post", "delete"}
     assert "api/v1/me/" not in routes and "api/v1/audit-events/" not in routes
     assert routes["admin/accounts/person/<id>/password/"] == {"post", "put", "patch", "delete"}
