@@ -183,7 +183,7 @@ if _redis_url:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_url,
             # A Redis that stops answering must not hold requests: the abuse limits fall back
-            # to per-process counting after this long (tokens/counters.py).
+            # to per-process counting after this long (common/counters.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
