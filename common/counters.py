@@ -6,6 +6,7 @@ they do without Redis), one warning goes to the log for the outage, and the shar
 again every RETRY_SECONDS. Nothing here raises for a cache error.
 """
 
+import contextlib
 import ipaddress
 import logging
 import threading
@@ -78,6 +79,16 @@ class Counters:
                 return 1 if cache.add(key, 1, timeout) else cache.incr(key)
 
         return self._run(increment)
+
+    def release(self, key: str) -> None:
+        """Take one back from `key` (something counted that turned out not to count); nothing
+        when it is gone."""
+
+        def decrement(cache) -> None:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+                cache.decr(key)
+
+        self._run(decrement)
 
     def get_many(self, keys: list[str]) -> dict:
         return self._run(lambda cache: cache.get_many(keys))
