@@ -10,6 +10,11 @@ the database: the same answer whether the username exists or not. Usernames coun
 case-insensitively (they are unique so), addresses as `common.counters.address_key` counts them
 (an IPv6 address by its /64). The counts live in the shared cache, or in each process while it
 fails (`common.counters`). Each lock-out is one `login.locked` event.
+
+Not django-axes: it counts a failure after the password check (from `user_login_failed`), so a
+burst sent at once gets through; it refuses LocMemCache, the cache without REDIS_URL; its cache
+handler has no fallback when Redis fails; its database handler writes a row per attempt. These
+counters share the Bearer failure limit's cache and fallback instead.
 """
 
 import hashlib
