@@ -82,7 +82,7 @@ def _limits() -> tuple[int, int]:
     return settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_LOCKOUT_MINUTES * 60
 
 
-def subjects(request, username: str) -> list[Subject]:
+def _subjects(request, username: str) -> list[Subject]:
     """The username, and the request's address (none without a request)."""
     found = [Subject(USERNAME, str(username).lower())]
     if request is not None:
@@ -95,7 +95,7 @@ def begin(request, username: str) -> Attempt:
     checked; refused (nothing counted) while either is locked, or past the limit."""
     limit, seconds = _limits()
     moment = clock()
-    counted_subjects = subjects(request, username)
+    counted_subjects = _subjects(request, username)
     locks = counters.get_many([f"{subject.key}:locked" for subject in counted_subjects])
     if any(until > moment for until in locks.values()):
         return _refuse(request, moment)
