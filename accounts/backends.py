@@ -6,17 +6,20 @@ import functools
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 
+from accounts import lockout
 from audit.models import AuditEvent
 from audit.services import record
 
 
 class PersonalOnlyModelBackend(ModelBackend):
-    """Django's ModelBackend, refusing programmatic users exactly like a wrong password.
+    """Django's ModelBackend, refusing programmatic users exactly like a wrong password, and
+    every password login past the login limit (`accounts.lockout`).
 
-    The password is hashed in every branch (unknown user, programmatic user, wrong password), so
-    the refusal costs the same time as a wrong password (see CVE-2024-39329).
+    The password is hashed in every branch (unknown user, programmatic user, wrong password,
+    locked out), so the refusal costs the same time as a wrong password (see CVE-2024-39329).
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -25,6 +28,16 @@ class PersonalOnlyModelBackend(ModelBackend):
             username = kwargs.get(user_model.USERNAME_FIELD)
         if username is None or password is None:
             return None
+        attempt = lockout.begin(request, username)
+        if attempt.refused:
+            user_model().set_password(password)
+            raise PermissionDenied(lockout.LOCKED_MESSAGE)  # no other backend may try either
+        user = self._authenticate(request, username, password)
+        attempt.end(succeeded=user is not None)
+        return user
+
+    def _authenticate(self, request, username, password):
+        user_model = get_user_model()
         try:
             user = user_model._default_manager.get_by_natural_key(username)
         except user_model.DoesNotExist:

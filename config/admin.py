@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from accounts.login_forms import AdminLoginForm
+
 PRODUCT_SECTION = "Programmatic access"
 # (app_label, object_name) in the order people look for them.
 PRODUCT_PAGES = [
@@ -17,6 +19,7 @@ class ProductAdminSite(admin.AdminSite):
     site_header = "Programmatic Users"
     site_title = "Programmatic Users"
     index_title = "Administration"
+    login_form = AdminLoginForm  # says so when the login limit refused the attempt
 
     def index(self, request, extra_context=None):
         from config.dashboard import dashboard  # the apps are loaded by the time a page is asked

@@ -183,7 +183,7 @@ if _redis_url:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_url,
             # A Redis that stops answering must not hold requests: the abuse limits fall back
-            # to per-process counting after this long (tokens/counters.py).
+            # to per-process counting after this long (common/counters.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
@@ -238,6 +238,10 @@ AUTH_FAILURE_RATE = env_rate("AUTH_FAILURE_RATE", "30/minute")
 TOKEN_RATE = env_rate("TOKEN_RATE", None)
 TOKEN_MAX_PER_USER = env_int("TOKEN_MAX_PER_USER", 10, minimum=1)
 TOKEN_REUSE_DETECTION = env_bool("TOKEN_REUSE_DETECTION", True)
+# The login limit (accounts/lockout.py): this many failed password logins for one username, or
+# from one address, within LOGIN_LOCKOUT_MINUTES lock it for LOGIN_LOCKOUT_MINUTES (at most a week).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
 # How the request path commits usage events (token.used, access.denied of a token request):
 # "async" commits them with synchronous_commit off on PostgreSQL (nothing is lost when a worker
 # dies; a database crash can lose the last ~0.6 s of them), "sync" waits for the WAL flush.

@@ -1,11 +1,13 @@
 """URL map: the admin, the API under /api/v1/, the schema, the health probes."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from accounts.login_forms import LoginForm
 from common.http import json_error
 from config import health
 from config.schema_view import SchemaView
@@ -37,6 +39,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    # Django's login page with the login limit's message; the rest of django.contrib.auth's.
+    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

@@ -38,7 +38,7 @@ def _fresh_abuse_counters():
     failed Bearer request of the test client's one address)."""
     from django.core.cache import cache
 
-    from tokens.counters import counters
+    from common.counters import counters
 
     cache.clear()
     counters.reset()

@@ -46,6 +46,11 @@ def test_production_without_a_secret_stops_with_a_message_naming_it(missing):
                                         ("TOKEN_RATE", "lots"),
                                         ("TOKEN_MAX_PER_USER", "0"),
                                         ("TOKEN_REUSE_DETECTION", "sometimes"),
+                                        ("LOGIN_FAILURE_LIMIT", "five"),
+                                        ("LOGIN_FAILURE_LIMIT", "0"),
+                                        ("LOGIN_LOCKOUT_MINUTES", "soon"),
+                                        ("LOGIN_LOCKOUT_MINUTES", "0"),
+                                        ("LOGIN_LOCKOUT_MINUTES", "10081"),
                                         ("EMAIL_TIMEOUT", "0"),
                                         ("AUDIT_USAGE_COMMIT", "never"),
                                         ("MIGRATE_DATABASE_URL", "nonsense://x"),
@@ -56,6 +61,13 @@ def test_a_bad_value_names_its_variable(name, value):
     result = _manage({**PRODUCTION, name: value}, "check")
     assert result.returncode == 1
     assert f"Configuration error: {name}" in result.stderr
+
+
+def test_the_login_limit_defaults_to_five_failures_in_fifteen_minutes_and_reads_the_environment():
+    shown = "settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_LOCKOUT_MINUTES"
+    assert _settings_value(PRODUCTION, shown) == "5 15"
+    assert _settings_value({**PRODUCTION, "LOGIN_FAILURE_LIMIT": "3",
+                            "LOGIN_LOCKOUT_MINUTES": "60"}, shown) == "3 60"
 
 
 def test_development_runs_with_warnings_instead_of_secrets():

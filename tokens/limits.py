@@ -1,4 +1,4 @@
-"""The abuse limits of the token path (issue 19), counted in fixed windows (`tokens.counters`).
+"""The abuse limits of the token path (issue 19), counted in fixed windows (`common.counters`).
 
 Failed Bearer authentications per client address (AUTH_FAILURE_RATE): each failure below the limit
 is its own `auth.failed`. Past it, every Bearer request from that address is refused (429) before
@@ -11,7 +11,6 @@ A token's own request limit (its `rate_limit`, else TOKEN_RATE): a token with ne
 nothing here, not even a cache round trip.
 """
 
-import ipaddress
 import logging
 import math
 import time
@@ -22,9 +21,9 @@ from django.db import DatabaseError
 
 from audit.models import AuditEvent
 from audit.services import build_event, record_many
+from common.counters import address_key, counters
 from common.rates import Rate, parse_rate
 from tokens.conf import token_settings
-from tokens.counters import counters
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,6 @@ clock = time.time  # epoch seconds; the tests move it
 MARGIN_SECONDS = 5  # a window's counter outlives the window by this much
 SUMMARY_HOLD_SECONDS = 86_400  # how long an overflowed window waits for its summary
 THROTTLED = "throttled"
-IPV6_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -55,18 +53,6 @@ class Window:
     def wait(self, moment: float) -> int:
         """Whole seconds until the window ends (at least 1): the `Retry-After`."""
         return max(1, math.ceil(self.end - moment))
-
-
-def address_key(ip: str | None) -> str:
-    """What the failure limit counts by: the address, an IPv6 address's /64."""
-    if ip is None:
-        return "unknown"
-    address = ipaddress.ip_address(ip)
-    if address.version == 4:
-        return str(address)
-    if address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{address}/{IPV6_BLOCK}", strict=False))
 
 
 def _failures_key(address: str, window: Window) -> str:

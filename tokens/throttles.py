@@ -1,11 +1,11 @@
 """The leak-report throttle: per client address, rate read at use (LEAK_REPORT_RATE), counted in
-the shared cache or, while it fails, in each process (`tokens.counters`)."""
+the shared cache or, while it fails, in each process (`common.counters`)."""
 
 from rest_framework.throttling import SimpleRateThrottle
 
 from audit.context import client_ip
+from common.counters import counters
 from tokens.conf import token_settings
-from tokens.counters import counters
 
 
 class LeakReportThrottle(SimpleRateThrottle):

@@ -1,7 +1,12 @@
-"""Flows 5 and 7: who can enter the admin, and who sees the programmatic users."""
+"""Flows 5 and 7: who can enter the admin, and who sees the programmatic users; the login
+limit in the real admin."""
+
+import time
 
 import pytest
 
+from accounts import lockout
+from audit.models import AuditEvent
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
@@ -9,6 +14,7 @@ from tests.e2e.conftest import login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WRONG = "Please enter the correct username and password for a staff account."
+LOCKED = "Too many failed login attempts. Try again later."
 
 
 def test_flow5_programmatic_user_and_non_staff_person_cannot_log_in(page, shot):
@@ -41,3 +47,27 @@ def test_flow7_without_configure_users_no_programmatic_users_entry(page, shot, l
 
     response = page.goto("/admin/accounts/programmaticuser/")
     assert response.status == 403
+
+
+def test_five_wrong_passwords_lock_the_admin_login_until_the_window_passes(page, shot,
+                                                                           monkeypatch):
+    PersonFactory(username="staffer", is_staff=True)
+    now = time.time()
+    monkeypatch.setattr(lockout, "clock", lambda: now)
+
+    for number in range(5):
+        login(page, "staffer", f"wrong-guess-{number}")
+        assert WRONG in page.locator(".errornote").inner_text()
+
+    login(page, "staffer", PASSWORD)  # the right password, refused while locked
+    assert page.locator(".errornote").inner_text() == LOCKED
+    shot(page, "login-locked-out")
+    login(page, "nobody-at-all", "whatever")  # the address is locked too, for any username
+    assert page.locator(".errornote").inner_text() == LOCKED
+    assert page.url.endswith("/admin/login/?next=/admin/")
+    assert AuditEvent.objects.filter(event="login.locked").count() == 2  # username, address
+
+    now += 15 * 60
+    login(page, "staffer", PASSWORD)
+    page.wait_for_url("**/admin/")
+    assert "Administration" in page.content()

@@ -15,12 +15,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from common import counters
 from tests.accounts.factories import PersonFactory, group
 from tests.conftest import api_error, browser_for, client_for
 from tests.test_settings import ROOT, _redis_or_skip
 from tests.tokens.factories import ApiTokenFactory, bearer
 from tests.tokens.test_admin import post_issue
-from tokens import counters, crypto, limits, services
+from tokens import crypto, limits, services
 from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -195,14 +196,14 @@ def unreachable_cache(settings):
 def test_with_the_cache_down_tokens_work_and_limits_hold_per_process(unreachable_cache, token,
                                                                     settings, caplog, clock):
     settings.AUTH_FAILURE_RATE = "3/minute"
-    with caplog.at_level(logging.INFO, logger="tokens.counters"):
+    with caplog.at_level(logging.INFO, logger="common.counters"):
         assert attempt(token.plaintext).status_code == 200
         assert [attempt().status_code for _ in range(4)] == [401, 401, 401, 429]
         assert attempt(token.plaintext).status_code == 429
         assert attempt(token.plaintext, address="192.0.2.9").status_code == 200
         leak = APIClient().post("/api/v1/tokens/revoke-leaked/", {"token": "x"}, format="json")
         assert leak.status_code == 202
-    [warning] = [record for record in caplog.records if record.name == "tokens.counters"]
+    [warning] = [record for record in caplog.records if record.name == "common.counters"]
     assert warning.levelno == logging.WARNING
     assert warning.getMessage().startswith("The shared cache failed (ConnectionError: ")
     assert warning.getMessage().endswith(
@@ -215,7 +216,7 @@ def test_a_cache_that_comes_back_is_used_again_after_one_warning(settings, monke
     locmem = settings.CACHES
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0"}}
-    with caplog.at_level(logging.INFO, logger="tokens.counters"):
+    with caplog.at_level(logging.INFO, logger="common.counters"):
         for _ in range(3):
             assert counters.counters.hit("k", 60) in (1, 2, 3)
         settings.CACHES = locmem

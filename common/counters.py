@@ -6,6 +6,8 @@ they do without Redis), one warning goes to the log for the outage, and the shar
 again every RETRY_SECONDS. Nothing here raises for a cache error.
 """
 
+import contextlib
+import ipaddress
 import logging
 import threading
 import time
@@ -17,11 +19,25 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 30
 FALLBACK_ENTRIES = 10_000
+IPV6_BLOCK = 64
+
+
+def address_key(ip: str | None) -> str:
+    """What an abuse limit counts an address by: the address, an IPv6 address's /64 (the block
+    one subscriber usually holds); "unknown" when there is none."""
+    if ip is None:
+        return "unknown"
+    address = ipaddress.ip_address(ip)
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/{IPV6_BLOCK}", strict=False))
 
 
 class Counters:
     def __init__(self):
-        self._fallback = LocMemCache("tokens-counters-fallback",
+        self._fallback = LocMemCache("abuse-counters-fallback",
                                      {"OPTIONS": {"MAX_ENTRIES": FALLBACK_ENTRIES}})
         self._lock = threading.Lock()
         self._down_until: float | None = None
@@ -63,6 +79,16 @@ class Counters:
                 return 1 if cache.add(key, 1, timeout) else cache.incr(key)
 
         return self._run(increment)
+
+    def release(self, key: str) -> None:
+        """Take one back from `key` (something counted that turned out not to count); nothing
+        when it is gone."""
+
+        def decrement(cache) -> None:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+                cache.decr(key)
+
+        self._run(decrement)
 
     def get_many(self, keys: list[str]) -> dict:
         return self._run(lambda cache: cache.get_many(keys))
