@@ -7,9 +7,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
 from audit import selectors
-from audit.context import note_permission
 from audit.export import export_response
-from audit.permissions import VIEW_PERMISSION, CanViewAuditLog
+from audit.permissions import CanViewAuditLog
 from audit.serializers import AuditEventSerializer, AuditExportSerializer, AuditFilterSerializer
 from common.pagination import CursorPagination
 
@@ -31,7 +30,6 @@ class ReadOnlyAuditView:
         if request.method not in SAFE_METHODS:
             raise MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
-        note_permission(request, VIEW_PERMISSION)
 
     def filters(self, serializer_class=AuditFilterSerializer) -> dict:
         serializer = serializer_class(data=self.request.query_params)

@@ -85,9 +85,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Login (personal users only), then every permission question answered by the permission
+# engine: it replaces Django's ModelBackend and guardian's ObjectPermissionBackend.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.PersonalOnlyModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "permissions.backends.PermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -221,8 +223,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# HSTS preload is an opt-in decision for the domain's owner (SECURE_HSTS_PRELOAD=1).
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# security.W021: HSTS preload is an opt-in decision for the domain's owner
+# (SECURE_HSTS_PRELOAD=1). guardian.W001 asks for guardian's own backend, which
+# permissions.backends.PermissionBackend replaces.
+SILENCED_SYSTEM_CHECKS = ["security.W021", "guardian.W001"]
 
 LOGGING = {
     "version": 1,

@@ -3,20 +3,32 @@
 from rest_framework.filters import BaseFilterBackend
 
 from audit.context import note_permission
-from permissions.selectors import permission_name, permitted
+from permissions.engine import permission_name, permitted
+from permissions.pagination import PermittedCursorPagination
+
+
+def is_detail(view) -> bool:
+    """The view works on one object (a lookup in the URL)."""
+    detail = getattr(view, "detail", None)
+    if detail is None:
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        detail = lookup in getattr(view, "kwargs", {})
+    return bool(detail)
 
 
 class ObjectPermissionsFilter(BaseFilterBackend):
-    """Objects the caller may view: model-wide view permission, or a user or group grant.
+    """Objects the caller may view: model-wide view permission, or a user or group grant on the
+    object or on its container.
 
-    One subquery over the direct foreign-key permission tables (indexed by holder, permission,
-    object), so a page costs the same whatever the size of the table.
+    Few rows (one object, or a page the paginator bounds to a page of permitted ids): each is
+    probed through the unique grant indexes. Otherwise the rows among every permitted id.
     """
 
     action = "view"
 
     def filter_queryset(self, request, queryset, view):
         note_permission(request, permission_name(queryset.model, self.action))
-        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
-        one = lookup in getattr(view, "kwargs", {})
-        return permitted(queryset, request.user, self.action, one=one)
+        paginator = getattr(view, "paginator", None)
+        few = is_detail(view) or (isinstance(paginator, PermittedCursorPagination)
+                                  and paginator.reads_permitted_page(request, queryset, view))
+        return permitted(queryset, request.user, self.action, one=few)

@@ -1,0 +1,225 @@
+"""The one statement builder of permission reads.
+
+Every permission read the product makes is SQL assembled here, from the models' `_meta`, once
+per process and shape (`functools.cache`); values only ever travel as parameters, filled by
+name (`SQL.params`). Hand-built rather than compiled by the ORM on every request, because the
+ORM's compilation of these subqueries was the larger part of a list request's own work
+(measured in bench/RESULTS.md). Each statement's answer is held equal to the ORM's, or to
+guardian's, by tests/permissions/test_engine_equivalence.py.
+
+A protected model M has a user table and a group table of grants (holder, permission, object),
+each with a unique index leading with the holder. If M has a container C (an invoice's project),
+a grant of M's permission on a C object covers every M row whose foreign key names it.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, models
+
+from permissions.registry import PermissionTables
+
+
+@dataclass(frozen=True)
+class SQL:
+    """Statement text with named parameter slots; `params` fills them in order."""
+
+    text: str
+    slots: tuple[str, ...] = ()
+
+    def __add__(self, other: "SQL") -> "SQL":
+        return SQL(self.text + other.text, self.slots + other.slots)
+
+    def params(self, values: dict) -> list:
+        return [values[slot] for slot in self.slots]
+
+
+def sql(text: str, *slots: str) -> SQL:
+    return SQL(text, slots)
+
+
+def join(separator: str, parts) -> SQL:
+    parts = list(parts)
+    return SQL(separator.join(p.text for p in parts), tuple(s for p in parts for s in p.slots))
+
+
+class Table:
+    """A model's table under an alias: the one place identifiers are quoted."""
+
+    def __init__(self, model: type[models.Model], alias: str):
+        self.opts = model._meta
+        self.alias = alias
+
+    def __str__(self) -> str:
+        return f"{connection.ops.quote_name(self.opts.db_table)} {self.alias}"
+
+    def __getitem__(self, field: str) -> str:
+        column = self.opts.pk.column if field == "pk" else self.opts.get_field(field).column
+        return f"{self.alias}.{connection.ops.quote_name(column)}"
+
+
+def _vendor() -> str:
+    return connection.vendor
+
+
+# Shared pieces ---------------------------------------------------------------------------------
+
+@functools.cache
+def permission_id() -> SQL:
+    """The id of the permission (app_label, model, codename): a scalar subquery the planner
+    evaluates once per statement."""
+    p = Table(Permission, "pp")
+    c = Table(Permission._meta.get_field("content_type").related_model, "pc")
+    return sql(f"(SELECT {p['pk']} FROM {p} INNER JOIN {c} ON {c['pk']} = {p['content_type']} "
+               f"WHERE {c['app_label']} = %s AND {c['model']} = %s AND {p['codename']} = %s)",
+               "app_label", "model", "codename")
+
+
+@functools.cache
+def groups_of_user() -> SQL:
+    m = Table(get_user_model().groups.through, "pm")
+    return sql(f"(SELECT {m['group']} FROM {m} WHERE {m['user']} = %s)", "user")
+
+
+@functools.cache
+def model_permissions() -> SQL:
+    """(app_label, codename) of every model-wide permission of a user, direct or through a
+    group. Slots: user."""
+    user_model = get_user_model()
+    p = Table(Permission, "p")
+    c = Table(Permission._meta.get_field("content_type").related_model, "c")
+    d = Table(user_model.user_permissions.through, "d")
+    gp = Table(Group.permissions.through, "gp")
+    m = Table(user_model.groups.through, "m")
+    return sql(
+        f"SELECT {c['app_label']}, {p['codename']} FROM {p} INNER JOIN {c} "
+        f"ON {c['pk']} = {p['content_type']} WHERE {p['pk']} IN ("
+        f"SELECT {d['permission']} FROM {d} WHERE {d['user']} = %s UNION ALL "
+        f"SELECT {gp['permission']} FROM {gp} INNER JOIN {m} ON {m['group']} = {gp['group']} "
+        f"WHERE {m['user']} = %s)", "user", "user")
+
+
+def _grants(table: type[models.Model], alias: str, holder: str) -> tuple[Table, SQL]:
+    """`FROM <grants> WHERE permission = <the permission> AND <holder is the user or one of its
+    groups>`. Slots: app_label, model, codename, user."""
+    t = Table(table, alias)
+    who = (sql(f" AND {t['user']} = %s", "user") if holder == "user"
+           else sql(f" AND {t['group']} IN ") + groups_of_user())
+    return t, sql(f"FROM {t} WHERE {t['permission']} = ") + permission_id() + who
+
+
+def _branches(tables: PermissionTables) -> list[tuple[Table, SQL]]:
+    return [_grants(tables.user_table, "gu", "user"), _grants(tables.group_table, "gg", "group")]
+
+
+def _container_branches(tables: PermissionTables) -> list[tuple[Table, SQL]]:
+    container = tables.container.tables
+    return [_grants(container.user_table, "cu", "user"),
+            _grants(container.group_table, "cg", "group")]
+
+
+def _object_ids(branches: list[tuple[Table, SQL]]) -> SQL:
+    return join(" UNION ALL ", (sql(f"SELECT {t['content_object']} ") + grants
+                                for t, grants in branches))
+
+
+def _among(column: str, ids: SQL) -> SQL:
+    """`column` is one of `ids`. PostgreSQL: an array computed once (an InitPlan) and probed
+    through the index of `column`, so the cost follows the number of ids, not the table's
+    size (a plain IN lets the planner walk the table hoping to meet them early)."""
+    if _vendor() == "postgresql":
+        return sql(f"{column} = ANY(ARRAY(") + ids + sql("))")
+    return sql(f"{column} IN (") + ids + sql(")")
+
+
+# Conditions on the rows of a protected model (outer columns given as compiled SQL) ------------
+
+@functools.cache
+def rows_among_ids(tables: PermissionTables, outer_pk: str, outer_fk: str | None = None) -> SQL:
+    """Rows whose id is among every permitted id (or whose container is permitted): for a
+    search or an ordering other than by id, where the page cannot be known in advance."""
+    condition = _among(outer_pk, _object_ids(_branches(tables)))
+    if tables.container is not None:
+        condition = (sql("(") + condition + sql(" OR ")
+                     + _among(outer_fk, _object_ids(_container_branches(tables))) + sql(")"))
+    return condition
+
+
+@functools.cache
+def rows_probed(tables: PermissionTables, outer_pk: str, outer_fk: str | None = None) -> SQL:
+    """Rows checked one by one: an EXISTS probe of a unique (holder, permission, object) index
+    per grant table. For a lookup of one object, or rows already bounded to a page of ids."""
+    probes = [sql("EXISTS(SELECT 1 ") + grants + sql(f" AND {t['content_object']} = {outer_pk})")
+              for t, grants in _branches(tables)]
+    if tables.container is not None:
+        probes += [sql("EXISTS(SELECT 1 ") + grants
+                   + sql(f" AND {t['content_object']} = {outer_fk})")
+                   for t, grants in _container_branches(tables)]
+    return sql("(") + join(" OR ", probes) + sql(")")
+
+
+@functools.cache
+def rows_in_page(tables: PermissionTables, outer_pk: str, descending: bool,
+                 bounded: bool) -> SQL:
+    """Rows among the first `limit` permitted ids in id order past `bound` (exclusive): each
+    grant table gives only its first `limit` entries of the (holder, permission, object)
+    index, so a page costs the same at any table size. The union of the branches holds the
+    overall first `limit`, which is all the page needs. Slots: the grants', bound, limit."""
+    order = "DESC" if descending else "ASC"
+    operator = "<" if descending else ">"
+    pages = []
+    for number, (t, grants) in enumerate(_branches(tables)):
+        column = t["content_object"]
+        bound = sql(f" AND {column} {operator} %s", "bound") if bounded else sql("")
+        pages.append(sql(f"SELECT id FROM (SELECT {column} AS id ") + grants + bound
+                     + sql(f" ORDER BY {column} {order} LIMIT %s) page{number}", "limit"))
+    if tables.container is not None:
+        pages.append(_contained_page(tables, order, operator, bounded))
+    return _among(outer_pk, join(" UNION ALL ", pages))
+
+
+def _contained_page(tables: PermissionTables, order: str, operator: str, bounded: bool) -> SQL:
+    """The first `limit` ids of rows whose container is permitted. PostgreSQL walks the
+    permitted containers and reads at most `limit` rows of each through the (container, id)
+    index, so the cost follows the grants, not the table; elsewhere a plain IN."""
+    row = Table(tables.model, "cr")
+    permitted = _object_ids(_container_branches(tables))
+    if _vendor() == "postgresql":
+        bound = sql(f" AND {row['pk']} {operator} %s", "bound") if bounded else sql("")
+        return (sql("SELECT id FROM (SELECT picked.id FROM (") + permitted
+                + sql(f") granted(id) CROSS JOIN LATERAL (SELECT {row['pk']} AS id FROM {row} "
+                      f"WHERE {row[tables.container.field]} = granted.id")
+                + bound + sql(f" ORDER BY {row['pk']} {order} LIMIT %s) picked "
+                              f"ORDER BY picked.id {order} LIMIT %s) contained", "limit", "limit"))
+    bound = sql(f" AND {row['pk']} {operator} %s", "bound") if bounded else sql("")
+    return (sql(f"SELECT id FROM (SELECT {row['pk']} AS id FROM {row} "
+                f"WHERE {row[tables.container.field]} IN (") + permitted + sql(")") + bound
+            + sql(f" ORDER BY {row['pk']} {order} LIMIT %s) contained", "limit"))
+
+
+# One object --------------------------------------------------------------------------------
+
+@functools.cache
+def object_permissions(tables: PermissionTables) -> SQL:
+    """(codename, own) of every grant a user holds on one object, directly or through a group;
+    own = 0 for a grant on the object's container. Slots: user, object, container."""
+    p = Table(Permission, "op")
+    rows = []
+    for t, holder, key in ((Table(tables.user_table, "ou"), "user", "object"),
+                           (Table(tables.group_table, "og"), "group", "object")):
+        rows.append(_held_on(t, holder, key, own=1))
+    if tables.container is not None:
+        container = tables.container.tables
+        rows += [_held_on(Table(container.user_table, "cu"), "user", "container", own=0),
+                 _held_on(Table(container.group_table, "cg"), "group", "container", own=0)]
+    return (sql(f"SELECT {p['codename']}, held.own FROM (") + join(" UNION ALL ", rows)
+            + sql(f") held INNER JOIN {p} ON {p['pk']} = held.permission"))
+
+
+def _held_on(t: Table, holder: str, key: str, *, own: int) -> SQL:
+    who = (sql(f" AND {t['user']} = %s", "user") if holder == "user"
+           else sql(f" AND {t['group']} IN ") + groups_of_user())
+    return (sql(f"SELECT {t['permission']} AS permission, {own} AS own FROM {t} "
+                f"WHERE {t['content_object']} = %s", key) + who)
