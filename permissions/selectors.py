@@ -37,6 +37,7 @@ __all__ = [
     "permitted",
     "permitted_page",
     "stored_grants",
+    "within",
 ]
 
 DIRECT = "direct"
@@ -109,10 +110,13 @@ def effective_permissions(user, scope: Scope | None = None) -> Grants:
     if user.is_superuser:
         for name in model_permissions(user):
             _add(grants.global_perms, name, "superuser")
+    return within(grants, scope)
+
+
+def within(grants: Grants, scope: Scope) -> Grants:
+    """`grants` without what `scope` leaves out (the same object for `FULL`)."""
     if scope is FULL:
         return grants
-    grants.global_perms = {name: sources for name, sources in grants.global_perms.items()
-                           if scope.allows(name)}
     objects = {}
     for label, by_pk in grants.objects.items():
         kept = {pk: {codename: sources for codename, sources in perms.items()
@@ -120,8 +124,8 @@ def effective_permissions(user, scope: Scope | None = None) -> Grants:
         kept = {pk: perms for pk, perms in kept.items() if perms}
         if kept:
             objects[label] = kept
-    grants.objects = objects
-    return grants
+    return Grants(is_superuser=grants.is_superuser, objects=objects, global_perms={
+        name: sources for name, sources in grants.global_perms.items() if scope.allows(name)})
 
 
 def my_permissions(user) -> dict:

@@ -12,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 
 from audit.context import client_ip
+from permissions.engine import bind_scope
 from tokens import crypto
 from tokens.exceptions import READ_ONLY
 from tokens.models import ApiToken
@@ -57,6 +58,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         token_touch(token=token, ip=ip)
         if token.read_only and request.method not in SAFE_METHODS:
             raise PermissionDenied(READ_ONLY)
+        bind_scope(token.user, token.permission_scope)  # the request's permissions: narrowed
         return token.user, token
 
     def authenticate_header(self, request):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from permissions.engine.scope import FULL, READ_ONLY, Scope
 from tokens.querysets import ApiTokenQuerySet
 
 PROGRAMMATIC_ONLY = "Only programmatic users hold API tokens."
@@ -104,6 +105,11 @@ class ApiToken(models.Model):
     @property
     def is_rotated(self) -> bool:
         return self.rotated_at is not None
+
+    @property
+    def permission_scope(self) -> Scope:
+        """The part of its user's permissions a request with this token may use."""
+        return READ_ONLY if self.read_only else FULL
 
     def allows_ip(self, ip: str | None) -> bool:
         """Whether a caller at `ip` may use this token (an empty allow-list allows any)."""
