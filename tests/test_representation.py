@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from common.representation import FastRepresentationMixin
+from common.representation import FastRepresentationMixin, class_plan
 from projects.models import Project
 from projects.serializers import InvoiceSerializer, ProjectSerializer
 from tests.accounts.factories import PersonFactory
@@ -101,9 +101,28 @@ def test_big_integers_follow_drf_setting(settings):
                                                             "code": project.code}
 
 
-def test_the_plan_is_kept_on_the_class_only_when_every_field_has_one():
-    ProjectSerializer(ProjectFactory()).data  # noqa: B018 (reading builds the plan)
-    Shapes(ProjectFactory(manager=PersonFactory())).data  # noqa: B018
+def test_the_class_plan_is_made_of_unbound_fields_and_leaves_unknown_fields_to_drf():
+    Shapes(ProjectFactory(manager=PersonFactory())).data  # noqa: B018 (reading builds the plan)
 
-    assert "_fast_class_plan" in ProjectSerializer.__dict__
-    assert "_fast_class_plan" not in Shapes.__dict__
+    plan = dict(class_plan(Shapes))
+    assert plan["id"] is not None
+    assert plan["upper"] is None and plan["label"] is None and plan["manager_name"] is None
+
+
+def test_a_serializer_that_chooses_its_fields_gets_no_class_plan():
+    class Chooser(FastRepresentationMixin, serializers.ModelSerializer):
+        class Meta:
+            model = Project
+            fields = ["id", "code", "name"]
+
+        def get_fields(self):
+            chosen = super().get_fields()
+            if not self.context.get("full"):
+                chosen.pop("name")
+            return chosen
+
+    project = ProjectFactory()
+
+    assert class_plan(Chooser) == ()
+    assert Chooser(project).data == {"id": project.pk, "code": project.code}
+    assert Chooser(project, context={"full": True}).data["name"] == project.name
