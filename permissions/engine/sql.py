@@ -164,39 +164,80 @@ def rows_probed(tables: PermissionTables, outer_pk: str, outer_fk: str | None = 
 def rows_in_page(tables: PermissionTables, outer_pk: str, descending: bool,
                  bounded: bool) -> SQL:
     """Rows among the first `limit` permitted ids in id order past `bound` (exclusive): each
-    grant table gives only its first `limit` entries of the (holder, permission, object)
-    index, so a page costs the same at any table size. The union of the branches holds the
-    overall first `limit`, which is all the page needs. Slots: the grants', bound, limit."""
-    order = "DESC" if descending else "ASC"
-    operator = "<" if descending else ">"
-    pages = []
-    for number, (t, grants) in enumerate(_branches(tables)):
-        column = t["content_object"]
-        bound = sql(f" AND {column} {operator} %s", "bound") if bounded else sql("")
-        pages.append(sql(f"SELECT id FROM (SELECT {column} AS id ") + grants + bound
-                     + sql(f" ORDER BY {column} {order} LIMIT %s) page{number}", "limit"))
+    branch gives only its first `limit` distinct ids, read from a range of the (holder,
+    permission, object) index, so a page costs the same at any table size. Their union holds
+    the overall first `limit`, which is all the page needs. Slots: the grants', bound, limit."""
+    way = _Way(descending, bounded)
+    pages = [_user_page(tables, way), _group_page(tables, way)]
     if tables.container is not None:
-        pages.append(_contained_page(tables, order, operator, bounded))
+        pages.append(_contained_page(tables, way))
     return _among(outer_pk, join(" UNION ALL ", pages))
 
 
-def _contained_page(tables: PermissionTables, order: str, operator: str, bounded: bool) -> SQL:
+@dataclass(frozen=True)
+class _Way:
+    """The direction of a page and whether it starts past a bound."""
+
+    descending: bool
+    bounded: bool
+
+    @property
+    def order(self) -> str:
+        return "DESC" if self.descending else "ASC"
+
+    def past(self, column: str) -> SQL:
+        if not self.bounded:
+            return sql("")
+        return sql(f" AND {column} {'<' if self.descending else '>'} %s", "bound")
+
+
+def _user_page(tables: PermissionTables, way: _Way) -> SQL:
+    """The user's grants: unique per object, one index range."""
+    t, grants = _grants(tables.user_table, "gu", "user")
+    column = t["content_object"]
+    return (sql(f"SELECT id FROM (SELECT {column} AS id ") + grants + way.past(column)
+            + sql(f" ORDER BY {column} {way.order} LIMIT %s) user_page", "limit"))
+
+
+def _group_page(tables: PermissionTables, way: _Way) -> SQL:
+    """The grants of the user's groups; two groups may hold the same object, hence DISTINCT.
+    PostgreSQL reads one index range per group (a LATERAL join), as for the user's own."""
+    if _vendor() != "postgresql":
+        t, grants = _grants(tables.group_table, "gg", "group")
+        column = t["content_object"]
+        return (sql(f"SELECT id FROM (SELECT DISTINCT {column} AS id ") + grants
+                + way.past(column)
+                + sql(f" ORDER BY id {way.order} LIMIT %s) group_page", "limit"))
+    t = Table(tables.group_table, "gg")
+    m = Table(get_user_model().groups.through, "gm")
+    column = t["content_object"]
+    return (sql(f"SELECT id FROM (SELECT DISTINCT ranged.id FROM {m} CROSS JOIN LATERAL ("
+                f"SELECT {column} AS id FROM {t} WHERE {t['group']} = {m['group']} "
+                f"AND {t['permission']} = ") + permission_id() + way.past(column)
+            + sql(f" ORDER BY {column} {way.order} LIMIT %s) ranged WHERE {m['user']} = %s "
+                  f"ORDER BY ranged.id {way.order} LIMIT %s) group_page",
+                  "limit", "user", "limit"))
+
+
+def _contained_page(tables: PermissionTables, way: _Way) -> SQL:
     """The first `limit` ids of rows whose container is permitted. PostgreSQL walks the
-    permitted containers and reads at most `limit` rows of each through the (container, id)
-    index, so the cost follows the grants, not the table; elsewhere a plain IN."""
+    permitted containers (each once) and reads at most `limit` rows of each through the
+    (container, id) index, so the cost follows the grants, not the table; elsewhere a plain
+    IN."""
     row = Table(tables.model, "cr")
-    permitted = _object_ids(_container_branches(tables))
-    if _vendor() == "postgresql":
-        bound = sql(f" AND {row['pk']} {operator} %s", "bound") if bounded else sql("")
-        return (sql("SELECT id FROM (SELECT picked.id FROM (") + permitted
-                + sql(f") granted(id) CROSS JOIN LATERAL (SELECT {row['pk']} AS id FROM {row} "
-                      f"WHERE {row[tables.container.field]} = granted.id")
-                + bound + sql(f" ORDER BY {row['pk']} {order} LIMIT %s) picked "
-                              f"ORDER BY picked.id {order} LIMIT %s) contained", "limit", "limit"))
-    bound = sql(f" AND {row['pk']} {operator} %s", "bound") if bounded else sql("")
-    return (sql(f"SELECT id FROM (SELECT {row['pk']} AS id FROM {row} "
-                f"WHERE {row[tables.container.field]} IN (") + permitted + sql(")") + bound
-            + sql(f" ORDER BY {row['pk']} {order} LIMIT %s) contained", "limit"))
+    pk, fk = row["pk"], row[tables.container.field]
+    if _vendor() != "postgresql":
+        permitted = _object_ids(_container_branches(tables))
+        return (sql(f"SELECT id FROM (SELECT {pk} AS id FROM {row} WHERE {fk} IN (")
+                + permitted + sql(")") + way.past(pk)
+                + sql(f" ORDER BY {pk} {way.order} LIMIT %s) contained", "limit"))
+    distinct = join(" UNION ", (sql(f"SELECT {t['content_object']} ") + grants
+                                for t, grants in _container_branches(tables)))
+    return (sql("SELECT id FROM (SELECT ranged.id FROM (") + distinct
+            + sql(f") granted(id) CROSS JOIN LATERAL (SELECT {pk} AS id FROM {row} "
+                  f"WHERE {fk} = granted.id") + way.past(pk)
+            + sql(f" ORDER BY {pk} {way.order} LIMIT %s) ranged "
+                  f"ORDER BY ranged.id {way.order} LIMIT %s) contained", "limit", "limit"))
 
 
 # One object --------------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""The engine's hand-built statements answer exactly what the plain ORM answers, over random
+grants (user and group, on objects and on their containers), in every shape the engine has:
+the rows among every permitted id, the rows probed one by one, pages of permitted ids walked
+both ways, the permissions on one object."""
+
+import random
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from permissions import engine
+from projects.models import (
+    Invoice,
+    InvoiceGroupObjectPermission,
+    InvoiceUserObjectPermission,
+    Project,
+    ProjectGroupObjectPermission,
+    ProjectUserObjectPermission,
+)
+from tests.accounts.factories import ProgrammaticUserFactory
+from tests.projects.factories import InvoiceFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = ("view", "change", "delete")
+
+
+def perm(codename: str) -> Permission:
+    return Permission.objects.get(content_type__app_label="projects", codename=codename)
+
+
+@pytest.fixture(params=[1, 2, 3])
+def world(request):
+    """30 projects with 0-3 invoices each, 3 users in overlapping groups, random grants."""
+    rng = random.Random(request.param)
+    projects = ProjectFactory.create_batch(30)
+    invoices = [InvoiceFactory(project=p) for p in projects for _ in range(rng.randint(0, 3))]
+    groups = [Group.objects.create(name=f"g{n}") for n in range(3)]
+    users = [ProgrammaticUserFactory() for _ in range(3)]
+    users[0].groups.add(groups[0], groups[1])
+    users[1].groups.add(groups[1])
+    for _ in range(120):
+        action = rng.choice(ACTIONS)
+        holder = rng.choice([*users, *groups])
+        is_user = not isinstance(holder, Group)
+        who = {"user": holder} if is_user else {"group": holder}
+        kind = rng.choice(["project", "invoice", "container"])
+        if kind == "project":
+            table = ProjectUserObjectPermission if is_user else ProjectGroupObjectPermission
+            obj, codename = rng.choice(projects), f"{action}_project"
+        elif kind == "invoice" and invoices:
+            table = InvoiceUserObjectPermission if is_user else InvoiceGroupObjectPermission
+            obj, codename = rng.choice(invoices), f"{action}_invoice"
+        else:
+            table = ProjectUserObjectPermission if is_user else ProjectGroupObjectPermission
+            obj, codename = rng.choice(projects), f"{action}_invoice"
+        table.objects.get_or_create(permission=perm(codename), content_object=obj, **who)
+    return users
+
+
+def expected_ids(model, user, action: str) -> set[int]:
+    """The ORM's answer: grants of the user or its groups, on the row or on its container."""
+    codename = f"{action}_{model._meta.model_name}"
+    groups = user.groups.all()
+    if model is Project:
+        held = Q(projectuserobjectpermission__user=user,
+                 projectuserobjectpermission__permission__codename=codename)
+        held |= Q(projectgroupobjectpermission__group__in=groups,
+                  projectgroupobjectpermission__permission__codename=codename)
+    else:
+        held = Q(invoiceuserobjectpermission__user=user,
+                 invoiceuserobjectpermission__permission__codename=codename)
+        held |= Q(invoicegroupobjectpermission__group__in=groups,
+                  invoicegroupobjectpermission__permission__codename=codename)
+        held |= Q(project__projectuserobjectpermission__user=user,
+                  project__projectuserobjectpermission__permission__codename=codename)
+        held |= Q(project__projectgroupobjectpermission__group__in=groups,
+                  project__projectgroupobjectpermission__permission__codename=codename)
+    return set(model.objects.filter(held).values_list("pk", flat=True))
+
+
+def walk(model, user, action: str, *, descending: bool, size: int) -> list[int]:
+    """Every page of permitted ids, the way the paginator reads them."""
+    found, after = [], None
+    order = "-pk" if descending else "pk"
+    while True:
+        rows = engine.permitted(model.objects.all(), user, action, one=True)
+        if after is not None:
+            rows = rows.filter(pk__lt=after) if descending else rows.filter(pk__gt=after)
+        page = engine.permitted_page(rows, user, action, descending=descending, after=after,
+                                     limit=size + 1)
+        ids = list(page.order_by(order).values_list("pk", flat=True)[:size + 1])
+        found += ids[:size]
+        if len(ids) <= size:
+            return found
+        after = ids[size - 1]
+
+
+@pytest.mark.parametrize("model", [Project, Invoice])
+@pytest.mark.parametrize("action", ACTIONS)
+def test_permitted_rows_in_every_shape_are_the_orms(world, model, action):
+    for user in world:
+        expected = expected_ids(model, user, action)
+        among = set(engine.permitted(model.objects.all(), user, action).values_list("pk",
+                                                                                  flat=True))
+        probed = set(engine.permitted(model.objects.all(), user, action,
+                                      one=True).values_list("pk", flat=True))
+        assert among == probed == expected, (user.username, model, action)
+        for size in (1, 4, 50):
+            assert walk(model, user, action, descending=True, size=size) == sorted(
+                expected, reverse=True)
+            assert walk(model, user, action, descending=False, size=size) == sorted(expected)
+
+
+def test_object_permissions_are_the_orms(world):
+    for user in world:
+        for invoice in Invoice.objects.all():
+            expected = {action for action in ACTIONS
+                        if invoice.pk in expected_ids(Invoice, user, action)}
+            assert engine.object_permissions(user, invoice) == {
+                f"{action}_invoice" for action in expected}
+        for project in Project.objects.all():
+            own = set(ProjectUserObjectPermission.objects.filter(
+                user=user, content_object=project).values_list("permission__codename",
+                                                               flat=True))
+            own |= set(ProjectGroupObjectPermission.objects.filter(
+                group__in=user.groups.all(), content_object=project).values_list(
+                    "permission__codename", flat=True))
+            assert engine.object_permissions(user, project) == own
+
+
+def test_a_permitted_queryset_works_as_a_subquery(world):
+    user = world[0]
+    projects = engine.permitted(Project.objects.all(), user, "view")
+    invoices = Invoice.objects.filter(project__in=projects)
+    assert set(invoices.values_list("pk", flat=True)) == set(
+        Invoice.objects.filter(project__in=expected_ids(Project, user, "view")).values_list(
+            "pk", flat=True))
