@@ -112,3 +112,48 @@ def test_on_postgresql_the_permitted_ids_are_one_array_probed_through_the_primar
     integration, _, _ = crowded
     sql = str(permitted(Project.objects.all(), integration).query)
     assert '"projects_project"."id" = ANY(ARRAY(' in sql
+
+
+@pytest.fixture
+def contained(db):
+    """40 projects with 3 invoices each; the integration views the invoices of 30 of them
+    through grants on the projects (user and group), and 5 invoices of others directly."""
+    from permissions.services import group_permission_grant, permission_grant
+
+    root = PersonFactory(username="root", is_superuser=True, is_staff=True)
+    projects = ProjectFactory.create_batch(40)
+    invoices = [InvoiceFactory(project=p) for p in projects for _ in range(3)]
+    integration = ProgrammaticUserFactory(username="books-sync")
+    role = Group.objects.create(name="Bookkeepers")
+    integration.groups.add(role)
+    for project in projects[:15]:
+        permission_grant(actor=root, user=integration, permission="projects.view_invoice",
+                         obj=project)
+    for project in projects[15:30]:
+        group_permission_grant(actor=root, group=role, permission="projects.view_invoice",
+                               obj=project)
+    for invoice in invoices[-5:]:
+        give_object_perms(integration, invoice, "view_invoice", "change_invoice")
+    return integration, invoices
+
+
+@pytest.mark.parametrize("page_size", [1, 50, 200])
+def test_a_container_scoped_invoice_page_costs_two_statements(
+    contained, page_size, django_assert_max_num_queries
+):
+    integration, _ = contained
+    client = fresh_client(integration)
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        response = client.get(f"/api/v1/invoices/?page_size={page_size}")
+    assert len(response.json()["results"]) == min(page_size, 95)
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        assert client.get(f"/api/v1/invoices/?page_size={page_size}&search=INV").status_code == 200
+
+
+def test_a_container_scoped_invoice_detail_costs_two_statements(
+    contained, django_assert_max_num_queries
+):
+    integration, invoices = contained
+    with django_assert_max_num_queries(AUTH_BY_TOKEN + 2):
+        response = fresh_client(integration).get(f"/api/v1/invoices/{invoices[0].pk}/")
+    assert response.status_code == 200
