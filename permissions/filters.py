@@ -20,15 +20,20 @@ class ObjectPermissionsFilter(BaseFilterBackend):
     """Objects the caller may view: model-wide view permission, or a user or group grant on the
     object or on its container.
 
-    Few rows (one object, or a page the paginator bounds to a page of permitted ids): each is
-    probed through the unique grant indexes. Otherwise the rows among every permitted id.
+    One object: each row probed through the unique grant indexes. A plain page of a
+    `PermittedCursorPagination`: the permitted ids of that page, which the paginator asks the
+    engine for. Otherwise: the rows among every permitted id.
     """
 
     action = "view"
 
     def filter_queryset(self, request, queryset, view):
         note_permission(request, permission_name(queryset.model, self.action))
+        if is_detail(view):
+            return permitted(queryset, request.user, self.action, one=True)
         paginator = getattr(view, "paginator", None)
-        few = is_detail(view) or (isinstance(paginator, PermittedCursorPagination)
-                                  and paginator.reads_permitted_page(request, queryset, view))
-        return permitted(queryset, request.user, self.action, one=few)
+        if isinstance(paginator, PermittedCursorPagination):
+            page = paginator.permitted_page(queryset, request, view)
+            if page is not None:
+                return page
+        return permitted(queryset, request.user, self.action)

@@ -12,6 +12,9 @@ from permissions.engine.access import access_of, scope_of
 from permissions.engine.expressions import RowCondition
 from permissions.registry import PermissionTables, grantable_codenames, tables_for
 
+# How many rows a page of contained objects first walks, in pages: see sql._contained_page.
+WALK_PAGES = 100
+
 
 def is_active_user(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
@@ -126,10 +129,10 @@ def permitted(queryset: models.QuerySet, user, action: str = "view", *,
 
 def permitted_page(queryset: models.QuerySet, user, action: str = "view", *,
                    descending: bool, after: int | None, limit: int) -> models.QuerySet:
-    """`queryset` bounded to the first `limit` ids past `after` (exclusive; None: from the
-    start) in id order among the objects `user` may `action`: what a cursor page in id order
-    needs, read from a page's worth of each grant table. The bound only ever removes rows;
-    narrowing the rows is still `permitted`'s job."""
+    """`queryset` narrowed to the first `limit` ids past `after` (exclusive; None: from the
+    start), in id order, of the objects on which `user` may do `action`: all a cursor page in
+    id order needs, read from a page's worth of each grant table. The rows are permitted rows
+    (a subset of `permitted`'s), so this narrows on its own."""
     tables = _narrowable(queryset, user, action)
     if tables is True:
         return queryset
@@ -138,5 +141,6 @@ def permitted_page(queryset: models.QuerySet, user, action: str = "view", *,
     outer = functools.partial(sql.rows_in_page, tables, descending=descending,
                               bounded=after is not None)
     codename = f"{action}_{tables.model._meta.model_name}"
-    values = {**_values(tables, user, codename), "bound": after, "limit": int(limit)}
+    values = {**_values(tables, user, codename), "bound": after, "limit": int(limit),
+              "window": max(int(limit) * WALK_PAGES, 1) - 1}  # an OFFSET: the last row's
     return queryset.filter(RowCondition(outer, values, ("pk",)))

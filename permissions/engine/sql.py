@@ -220,10 +220,15 @@ def _group_page(tables: PermissionTables, way: _Way) -> SQL:
 
 
 def _contained_page(tables: PermissionTables, way: _Way) -> SQL:
-    """The first `limit` ids of rows whose container is permitted. PostgreSQL walks the
-    permitted containers (each once) and reads at most `limit` rows of each through the
-    (container, id) index, so the cost follows the grants, not the table; elsewhere a plain
-    IN."""
+    """The first `limit` ids of rows whose container is permitted.
+
+    PostgreSQL, in one statement: first walk the rows in id order past the bound, no further
+    than the `window`-th, keeping those whose container is permitted, until `limit` are found
+    (cheap where permitted rows are not rare; if it finds `limit`, they are the first `limit`).
+    Only when the walk falls short: find each permitted container's first row (one index
+    descent each), keep the `limit` containers whose first rows come first, and read at most
+    `limit` rows of each. Bounded by the window and the number of permitted containers, never
+    by the table's size. Elsewhere a plain IN. Slots: the grants', bound, window, limit."""
     row = Table(tables.model, "cr")
     pk, fk = row["pk"], row[tables.container.field]
     if _vendor() != "postgresql":
@@ -231,13 +236,32 @@ def _contained_page(tables: PermissionTables, way: _Way) -> SQL:
         return (sql(f"SELECT id FROM (SELECT {pk} AS id FROM {row} WHERE {fk} IN (")
                 + permitted + sql(")") + way.past(pk)
                 + sql(f" ORDER BY {pk} {way.order} LIMIT %s) contained", "limit"))
-    distinct = join(" UNION ", (sql(f"SELECT {t['content_object']} ") + grants
-                                for t, grants in _container_branches(tables)))
-    return (sql("SELECT id FROM (SELECT ranged.id FROM (") + distinct
-            + sql(f") granted(id) CROSS JOIN LATERAL (SELECT {pk} AS id FROM {row} "
-                  f"WHERE {fk} = granted.id") + way.past(pk)
-            + sql(f" ORDER BY {pk} {way.order} LIMIT %s) ranged "
-                  f"ORDER BY ranged.id {way.order} LIMIT %s) contained", "limit", "limit"))
+    granted = join(" UNION ", (sql(f"SELECT {t['content_object']} ") + grants
+                               for t, grants in _container_branches(tables)))
+    edge = Table(tables.model, "ce")
+    last, sentinel = ("<=", "9223372036854775807") if not way.descending else (
+        ">=", "-9223372036854775808")
+    window_end = (sql(f"COALESCE((SELECT {edge['pk']} FROM {edge} WHERE TRUE")
+                  + way.past(edge["pk"])
+                  + sql(f" ORDER BY {edge['pk']} {way.order} OFFSET %s LIMIT 1), {sentinel})",
+                        "window"))
+    # IS TRUE keeps the membership a hashed filter of the walk, which stops at `limit` rows
+    # (as a join it would read the whole window first).
+    walked = (sql(f"walked(id) AS MATERIALIZED (SELECT {pk} FROM {row} WHERE {pk} {last} ")
+              + window_end + way.past(pk)
+              + sql(f" AND ({fk} IN (SELECT id FROM granted)) IS TRUE "
+                    f"ORDER BY {pk} {way.order} LIMIT %s)", "limit"))
+    first_rows = sql(f"SELECT {pk} AS id FROM {row} WHERE {fk} = granted.id") + way.past(pk)
+    fallback = (sql("SELECT ranged.id FROM (SELECT granted.id FROM granted CROSS JOIN LATERAL (")
+                + first_rows + sql(f" ORDER BY {pk} {way.order} LIMIT 1) head "
+                                   f"ORDER BY head.id {way.order} LIMIT %s) top "
+                                   f"CROSS JOIN LATERAL (SELECT {pk} AS id FROM {row} "
+                                   f"WHERE {fk} = top.id", "limit")
+                + way.past(pk)
+                + sql(f" ORDER BY {pk} {way.order} LIMIT %s) ranged "
+                      "WHERE (SELECT count(*) FROM walked) < %s", "limit", "limit"))
+    return (sql("SELECT id FROM (WITH granted(id) AS MATERIALIZED (") + granted + sql("), ")
+            + walked + sql(" SELECT id FROM walked UNION ALL ") + fallback + sql(") contained"))
 
 
 # One object --------------------------------------------------------------------------------
