@@ -5,6 +5,7 @@ every answer is narrowed by the request's scope (a read-only token: view permiss
 import functools
 
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 
 from permissions.engine import sql
@@ -87,9 +88,8 @@ def has_object_permission(user, permission: str, obj: models.Model) -> bool:
 
 
 def _values(tables: PermissionTables, user, codename: str) -> dict:
-    opts = tables.model._meta
-    return {"app_label": opts.app_label, "model": opts.model_name, "codename": codename,
-            "user": user.pk}
+    content_type = ContentType.objects.get_for_model(tables.model)
+    return {"content_type": content_type.pk, "codename": codename, "user": user.pk}
 
 
 def _columns(tables: PermissionTables) -> tuple[str, ...]:

@@ -68,13 +68,12 @@ def _vendor() -> str:
 
 @functools.cache
 def permission_id() -> SQL:
-    """The id of the permission (app_label, model, codename): a scalar subquery the planner
-    evaluates once per statement."""
+    """The id of the permission (content type id, codename): a scalar subquery of the unique
+    (content type, codename) index, evaluated once per statement. The content type id comes
+    from Django's own per-process cache of content types."""
     p = Table(Permission, "pp")
-    c = Table(Permission._meta.get_field("content_type").related_model, "pc")
-    return sql(f"(SELECT {p['pk']} FROM {p} INNER JOIN {c} ON {c['pk']} = {p['content_type']} "
-               f"WHERE {c['app_label']} = %s AND {c['model']} = %s AND {p['codename']} = %s)",
-               "app_label", "model", "codename")
+    return sql(f"(SELECT {p['pk']} FROM {p} WHERE {p['content_type']} = %s "
+               f"AND {p['codename']} = %s)", "content_type", "codename")
 
 
 @functools.cache
@@ -103,7 +102,7 @@ def model_permissions() -> SQL:
 
 def _grants(table: type[models.Model], alias: str, holder: str) -> tuple[Table, SQL]:
     """`FROM <grants> WHERE permission = <the permission> AND <holder is the user or one of its
-    groups>`. Slots: app_label, model, codename, user."""
+    groups>`. Slots: content_type, codename, user."""
     t = Table(table, alias)
     who = (sql(f" AND {t['user']} = %s", "user") if holder == "user"
            else sql(f" AND {t['group']} IN ") + groups_of_user())
