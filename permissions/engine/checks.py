@@ -96,15 +96,26 @@ def _columns(tables: PermissionTables) -> tuple[str, ...]:
     return ("pk",) if tables.container is None else ("pk", tables.container.field)
 
 
-def _narrowable(queryset: models.QuerySet, user, action: str) -> PermissionTables | None | bool:
-    """The tables to narrow `queryset` through; True: every row; None: no row."""
+def _narrowing(queryset: models.QuerySet, user, action: str) -> tuple:
+    """How to narrow `queryset` for `user` doing `action`: (ALL, None), (NONE, None), or
+    (tables, model_wide) where `model_wide` says the statement must also ask whether the
+    permission is held model-wide (this request has not read its model permissions yet: one
+    round trip fewer)."""
     model = queryset.model
     name = permission_name(model, action)
     if not is_active_user(user) or not scope_of(user).allows(name):
-        return None
-    if has_model_permission(user, name):
-        return True
-    return tables_for(model)
+        return NONE, None
+    if user.is_superuser:
+        return ALL, None
+    tables = tables_for(model)
+    if access_of(user).model_permissions is None and tables is not None:
+        return tables, True
+    if name in model_permissions(user):
+        return ALL, None
+    return (tables, False) if tables is not None else (NONE, None)
+
+
+ALL, NONE = "all", "none"
 
 
 def permitted(queryset: models.QuerySet, user, action: str = "view", *,
@@ -114,15 +125,20 @@ def permitted(queryset: models.QuerySet, user, action: str = "view", *,
     Model-wide permission (organisation level) or superuser: no narrowing. Inactive,
     anonymous or outside the scope: nothing. Otherwise the objects granted to the user or to
     one of its groups, directly or through their container. `one`: the rows are few (a lookup
-    of one object, or a page already bounded by `permitted_page`), so each is probed through
-    the unique grant indexes instead of collecting every permitted id first.
+    of one object), so each is probed through the unique grant indexes (and a model-wide grant
+    asked in the same statement) instead of collecting every permitted id first.
     """
-    tables = _narrowable(queryset, user, action)
-    if tables is True:
-        return queryset
-    if tables is None:
+    tables, model_wide = _narrowing(queryset, user, action)
+    if tables == NONE:
         return queryset.none()
-    outer = functools.partial(sql.rows_probed if one else sql.rows_among_ids, tables)
+    if tables == ALL:
+        return queryset
+    if one:
+        outer = functools.partial(sql.rows_probed, tables, model_wide=model_wide)
+    else:
+        if model_wide and permission_name(tables.model, action) in model_permissions(user):
+            return queryset  # every permitted id would not use the index: ask first
+        outer = functools.partial(sql.rows_among_ids, tables)
     codename = f"{action}_{tables.model._meta.model_name}"
     return queryset.filter(RowCondition(outer, _values(tables, user, codename), _columns(tables)))
 
@@ -131,15 +147,16 @@ def permitted_page(queryset: models.QuerySet, user, action: str = "view", *,
                    descending: bool, after: int | None, limit: int) -> models.QuerySet:
     """`queryset` narrowed to the first `limit` ids past `after` (exclusive; None: from the
     start), in id order, of the objects on which `user` may do `action`: all a cursor page in
-    id order needs, read from a page's worth of each grant table. The rows are permitted rows
-    (a subset of `permitted`'s), so this narrows on its own."""
-    tables = _narrowable(queryset, user, action)
-    if tables is True:
-        return queryset
-    if tables is None:
+    id order needs, read from a page's worth of each grant table (and of the table itself if
+    the permission is held model-wide), in one statement. The rows are permitted rows (a
+    subset of `permitted`'s), so this narrows on its own."""
+    tables, model_wide = _narrowing(queryset, user, action)
+    if tables == NONE:
         return queryset.none()
+    if tables == ALL:
+        return queryset
     outer = functools.partial(sql.rows_in_page, tables, descending=descending,
-                              bounded=after is not None)
+                              bounded=after is not None, model_wide=model_wide)
     codename = f"{action}_{tables.model._meta.model_name}"
     values = {**_values(tables, user, codename), "bound": after, "limit": int(limit),
               "window": max(int(limit) * WALK_PAGES, 1) - 1}  # an OFFSET: the last row's

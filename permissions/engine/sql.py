@@ -100,6 +100,21 @@ def model_permissions() -> SQL:
         f"WHERE {m['user']} = %s)", "user", "user")
 
 
+@functools.cache
+def held_model_wide() -> SQL:
+    """The user holds the permission model-wide, directly or through a group: a condition on
+    no row, which PostgreSQL evaluates once (a one-time filter). Slots: content_type,
+    codename, user."""
+    user_model = get_user_model()
+    d = Table(user_model.user_permissions.through, "md")
+    gp = Table(Group.permissions.through, "mg")
+    m = Table(user_model.groups.through, "mm")
+    return (sql(f"(EXISTS(SELECT 1 FROM {d} WHERE {d['permission']} = ") + permission_id()
+            + sql(f" AND {d['user']} = %s) OR EXISTS(SELECT 1 FROM {gp} INNER JOIN {m} "
+                  f"ON {m['group']} = {gp['group']} WHERE {gp['permission']} = ", "user")
+            + permission_id() + sql(f" AND {m['user']} = %s))", "user"))
+
+
 def _grants(table: type[models.Model], alias: str, holder: str) -> tuple[Table, SQL]:
     """`FROM <grants> WHERE permission = <the permission> AND <holder is the user or one of its
     groups>`. Slots: content_type, codename, user."""
@@ -147,10 +162,13 @@ def rows_among_ids(tables: PermissionTables, outer_pk: str, outer_fk: str | None
 
 
 @functools.cache
-def rows_probed(tables: PermissionTables, outer_pk: str, outer_fk: str | None = None) -> SQL:
+def rows_probed(tables: PermissionTables, outer_pk: str, outer_fk: str | None = None, *,
+                model_wide: bool = False) -> SQL:
     """Rows checked one by one: an EXISTS probe of a unique (holder, permission, object) index
-    per grant table. For a lookup of one object, or rows already bounded to a page of ids."""
-    probes = [sql("EXISTS(SELECT 1 ") + grants + sql(f" AND {t['content_object']} = {outer_pk})")
+    per grant table. For a lookup of one object. `model_wide`: a model-wide grant admits every
+    row, asked in the same statement (the request has not read its model permissions)."""
+    probes = [held_model_wide()] if model_wide else []
+    probes += [sql("EXISTS(SELECT 1 ") + grants + sql(f" AND {t['content_object']} = {outer_pk})")
               for t, grants in _branches(tables)]
     if tables.container is not None:
         probes += [sql("EXISTS(SELECT 1 ") + grants
@@ -161,13 +179,16 @@ def rows_probed(tables: PermissionTables, outer_pk: str, outer_fk: str | None = 
 
 @functools.cache
 def rows_in_page(tables: PermissionTables, outer_pk: str, descending: bool,
-                 bounded: bool) -> SQL:
+                 bounded: bool, model_wide: bool = False) -> SQL:
     """Rows among the first `limit` permitted ids in id order past `bound` (exclusive): each
     branch gives only its first `limit` distinct ids, read from a range of the (holder,
     permission, object) index, so a page costs the same at any table size. Their union holds
-    the overall first `limit`, which is all the page needs. Slots: the grants', bound, limit."""
+    the overall first `limit`, which is all the page needs. `model_wide`: the table's own
+    first `limit` ids join them when the user holds the permission model-wide, asked in the
+    same statement. Slots: the grants', bound, limit."""
     way = _Way(descending, bounded)
-    pages = [_user_page(tables, way), _group_page(tables, way)]
+    pages = [_table_page(tables, way)] if model_wide else []
+    pages += [_user_page(tables, way), _group_page(tables, way)]
     if tables.container is not None:
         pages.append(_contained_page(tables, way))
     return _among(outer_pk, join(" UNION ALL ", pages))
@@ -188,6 +209,14 @@ class _Way:
         if not self.bounded:
             return sql("")
         return sql(f" AND {column} {'<' if self.descending else '>'} %s", "bound")
+
+
+def _table_page(tables: PermissionTables, way: _Way) -> SQL:
+    """The table's own first ids, read only if the permission is held model-wide."""
+    row = Table(tables.model, "tp")
+    return (sql(f"SELECT id FROM (SELECT {row['pk']} AS id FROM {row} WHERE ")
+            + held_model_wide() + way.past(row["pk"])
+            + sql(f" ORDER BY {row['pk']} {way.order} LIMIT %s) table_page", "limit"))
 
 
 def _user_page(tables: PermissionTables, way: _Way) -> SQL:
