@@ -14,7 +14,7 @@ from permissions.engine.expressions import RowCondition
 from permissions.registry import PermissionTables, grantable_codenames, tables_for
 
 # How many rows a page of contained objects first walks, in pages: see sql._contained_page.
-WALK_PAGES = 100
+WALK_PAGES = 50
 
 
 def is_active_user(user) -> bool:

@@ -264,8 +264,7 @@ def _contained_page(tables: PermissionTables, way: _Way) -> SQL:
         return (sql(f"SELECT id FROM (SELECT {pk} AS id FROM {row} WHERE {fk} IN (")
                 + permitted + sql(")") + way.past(pk)
                 + sql(f" ORDER BY {pk} {way.order} LIMIT %s) contained", "limit"))
-    granted = join(" UNION ", (sql(f"SELECT {t['content_object']} ") + grants
-                               for t, grants in _container_branches(tables)))
+    granted = _object_ids(_container_branches(tables))  # may repeat: each use copes
     edge = Table(tables.model, "ce")
     last, sentinel = ("<=", "9223372036854775807") if not way.descending else (
         ">=", "-9223372036854775808")
@@ -280,7 +279,8 @@ def _contained_page(tables: PermissionTables, way: _Way) -> SQL:
               + sql(f" AND ({fk} IN (SELECT id FROM granted)) IS TRUE "
                     f"ORDER BY {pk} {way.order} LIMIT %s)", "limit"))
     first_rows = sql(f"SELECT {pk} AS id FROM {row} WHERE {fk} = granted.id") + way.past(pk)
-    fallback = (sql("SELECT ranged.id FROM (SELECT granted.id FROM granted CROSS JOIN LATERAL (")
+    fallback = (sql("SELECT ranged.id FROM (SELECT granted.id FROM (SELECT DISTINCT id FROM "
+                    "granted) granted CROSS JOIN LATERAL (")
                 + first_rows + sql(f" ORDER BY {pk} {way.order} LIMIT 1) head "
                                    f"ORDER BY head.id {way.order} LIMIT %s) top "
                                    f"CROSS JOIN LATERAL (SELECT {pk} AS id FROM {row} "
