@@ -49,11 +49,12 @@ class Report:
                  "Machine and versions: " + "; ".join(f"{k} {v}" for k, v in self.facts.items()),
                  "", f"wrk {self.args.threads} threads × {self.args.connections} connections, "
                  f"{self.args.seconds} s per scenario, {self.args.rounds} interleaved rounds; "
-                 "ratio = scenario req/s ÷ the baseline's req/s *in the same round*, median "
-                 "over rounds. The baseline is a user's: DRF's TokenAuthentication in a "
-                 "separate minimal Django project (bench/baseline: Django's default "
-                 "middleware, the same trivial view); the second column divides by DRF's "
-                 "TokenAuthentication served inside the product (behind its middleware).", "",
+                 "ratio = scenario req/s ÷ the baseline's req/s measured *just before it*, "
+                 "median over rounds. The baseline is a user's: DRF's TokenAuthentication in "
+                 "a separate minimal Django project (bench/baseline: Django's default "
+                 "middleware, the same trivial view), run before every scenario; the second "
+                 "column divides by DRF's TokenAuthentication served inside the product "
+                 "(behind its middleware), run once at the start of each round.", "",
                  "| phase | scenario | median req/s | p50 ms | p99 ms | ratio to DRF (plain "
                  "project) | ratio to DRF (in product) | errors |",
                  "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -108,16 +109,26 @@ class Servers:
         self.product.__exit__()
         self.plain.__exit__()
 
-    def measure_baselines(self, report: Report, phase: str, args) -> tuple[float, float]:
-        """One round of both baselines: (plain req/s, in-product req/s)."""
-        found = []
-        for name, server, path, headers in self.baselines:
-            result = wrk.run(server.url + path, headers=headers, seconds=args.seconds,
-                             threads=args.threads, connections=args.connections)
-            report.row(phase, name).rounds.append(result)
-            found.append(result.rps)
-            print(f"bench: [{phase}] {name}: {result.rps:,.0f} req/s", flush=True)
-        return found[0], found[1]
+    def baseline(self, report: Report, phase: str, args, which: int = 0) -> float:
+        """One run of a baseline (0: the plain project's, 1: DRF's in the product): req/s."""
+        name, server, path, headers = self.baselines[which]
+        result = wrk.run(server.url + path, headers=headers, seconds=args.seconds,
+                         threads=args.threads, connections=args.connections)
+        report.row(phase, name).rounds.append(result)
+        print(f"bench: [{phase}] {name}: {result.rps:,.0f} req/s", flush=True)
+        return result.rps
+
+    def measure(self, report: Report, phase: str, args, name: str, path: str, headers: dict,
+                *, in_product: float, script: str | None = None):
+        """The plain baseline, then the scenario right after it (the machine's load moves
+        less between the two runs than over a whole round): its ratios."""
+        plain = self.baseline(report, phase, args)
+        result = wrk.run(self.product.url + path, headers=headers, seconds=args.seconds,
+                         threads=args.threads, connections=args.connections, script=script)
+        report.row(phase, name).add(result, plain=plain, in_product=in_product)
+        print(f"bench: [{phase}] {name}: {result.rps:,.0f} req/s p50 {result.p50_ms:.2f} ms "
+              f"p99 {result.p99_ms:.2f} ms ({result.rps / plain:.2f} of plain DRF)", flush=True)
+        return result
 
     def warm_up(self, paths, args) -> None:
         for _name, server, path, headers in self.baselines:
@@ -142,16 +153,11 @@ def run_phase(report: Report, fixture, *, phase: str, rounds: int, args, list_la
     ]
     with Servers(fixture, server_env(args.database_url), args.database_url) as servers:
         servers.warm_up([(path, token) for _name, path, _ in scenarios], args)
-        for number in range(rounds):
-            plain, in_product = servers.measure_baselines(report, phase, args)
+        for _number in range(rounds):
+            in_product = servers.baseline(report, phase, args, which=1)
             for name, path, script in scenarios:
-                result = wrk.run(servers.product.url + path, headers=token,
-                                 seconds=args.seconds, threads=args.threads,
-                                 connections=args.connections, script=script)
-                report.row(phase, name).add(result, plain=plain, in_product=in_product)
-                print(f"bench: [{phase}] round {number + 1} {name}: {result.rps:,.0f} req/s "
-                      f"p50 {result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms "
-                      f"({result.rps / plain:.2f} of plain DRF)", flush=True)
+                servers.measure(report, phase, args, name, path, token, in_product=in_product,
+                                script=script)
     fixture.check_usage_events(report, phase)
 
 
@@ -179,11 +185,9 @@ def run_audit_phase(report: Report, fixture, *, args) -> None:
         report.row(phase, "audit-events filtered by token and since, 1 connection (latency)"
                    ).rounds.append(single)
         for _ in range(args.rounds):
-            plain, in_product = servers.measure_baselines(report, phase, args)
-            result = wrk.run(server.url + path, headers=auditor, seconds=args.seconds,
-                             threads=args.threads, connections=args.connections)
-            report.row(phase, "audit-events filtered by token and since").add(
-                result, plain=plain, in_product=in_product)
+            in_product = servers.baseline(report, phase, args, which=1)
+            servers.measure(report, phase, args, "audit-events filtered by token and since",
+                            path, auditor, in_product=in_product)
         before = {pid: peak_rss_kib(pid) for pid in server.worker_pids()}
         export_path = (f"/api/v1/audit-events/export/?format=jsonl&until={fixture.export_until}")
         rows, seconds = _stream_export(server.url, export_path, fixture.auditor_token)
@@ -205,13 +209,9 @@ def run_sync_commit_phase(report: Report, fixture, *, args) -> None:
     token = _bearer(fixture.token)
     with Servers(fixture, env, args.database_url) as servers:
         servers.warm_up([(path, token)], args)
-        for number in range(args.rounds):
-            plain, in_product = servers.measure_baselines(report, phase, args)
-            result = wrk.run(servers.product.url + path, headers=token, seconds=args.seconds,
-                             threads=args.threads, connections=args.connections)
-            report.row(phase, name).add(result, plain=plain, in_product=in_product)
-            print(f"bench: [{phase}] round {number + 1} {name}: {result.rps:,.0f} req/s",
-                  flush=True)
+        for _number in range(args.rounds):
+            in_product = servers.baseline(report, phase, args, which=1)
+            servers.measure(report, phase, args, name, path, token, in_product=in_product)
 
 
 def run_worker_kill_check(report: Report, fixture, *, args) -> None:

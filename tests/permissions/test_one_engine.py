@@ -1,6 +1,6 @@
 """One module builds permission SQL (issue 17): identifiers are quoted only in the engine's
-statement builder, and in the audit log's and the token lookup's own statements (which read
-no permission)."""
+statement builder (its `Table`), and in the audit log's and the token lookup's own statements
+(which read no permission)."""
 
 from pathlib import Path
 
@@ -20,4 +20,4 @@ def test_identifiers_are_quoted_only_in_the_engines_statement_builder():
         if "quote_name" in path.read_text() or "_meta.db_table" in path.read_text()
     }
     assert {path for path in quoting if not not_a_permission_read(path)} == {
-        "permissions/engine/sql.py"}
+        "permissions/engine/sql/base.py"}
