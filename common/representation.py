@@ -3,9 +3,9 @@
 DRF reads a row field by field (get_attribute, SkipField handling, PKOnlyObject for relations)
 and builds every field of every serializer instance, on every request. This mixin reads a field
 that maps a concrete model column of a known type straight from the attribute, through a plan
-made once per serializer class, and converts aware datetimes (ISO 8601) and decimals that
-already have the field's places without DRF's per-value settings lookups; any other field or
-value keeps DRF's own path on the instance's own bound field. This is the one shortcut of the
+made once per serializer class, and converts decimals that already have the field's places
+without quantizing them again; any other field or value keeps DRF's own path on the instance's
+own bound field. This is the one shortcut of the
 representation layer; tests/test_representation.py holds its output equal to DRF's.
 
 The plan is made from the class's unbound field declarations (`get_fields()` of an instance
@@ -16,13 +16,10 @@ read by field constructors (e.g. `COERCE_DECIMAL_TO_STRING`) are read once, as D
 instances read them when built.
 """
 
-import datetime
 import decimal
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import timezone
-from rest_framework import ISO_8601, fields, relations, serializers
+from rest_framework import fields, relations, serializers
 from rest_framework.settings import api_settings
 
 # Serializer fields that represent a value of the listed types as the value itself.
@@ -38,20 +35,6 @@ CONVERTED = (fields.DecimalField, fields.DateTimeField, fields.DateField, fields
 # Ways of choosing fields that may depend on the request: overriding one means no class plan.
 FIELD_CHOICE = ("get_fields", "get_field_names", "build_field")
 PLAN = "_representation_plan"
-
-
-def _iso_datetime(field):
-    """DRF's DateTimeField representation in ISO 8601 of an aware datetime, without its
-    per-value settings and attribute lookups; anything else goes through the field."""
-    drf = field.to_representation
-
-    def convert(value):
-        if type(value) is not datetime.datetime or value.tzinfo is None:
-            return drf(value)
-        text = value.astimezone(timezone.get_current_timezone()).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return convert
 
 
 def _plain_decimal(field):
@@ -74,13 +57,11 @@ def _plain_decimal(field):
 
 def _converter(field):
     """The fastest converter equal to `field.to_representation` for this field's settings."""
-    kind = type(field)
-    if (kind is fields.DateTimeField and settings.USE_TZ and not hasattr(field, "timezone")
-            and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601):
-        return _iso_datetime(field)
+    if type(field) is not fields.DecimalField:
+        return field.to_representation
     coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-    if (kind is fields.DecimalField and field.decimal_places is not None and coerce
-            and not field.localize and not field.normalize_output):
+    if (field.decimal_places is not None and coerce and not field.localize
+            and not field.normalize_output):
         return _plain_decimal(field)
     return field.to_representation
 
