@@ -5,6 +5,7 @@ tables also hold the permissions it carries for the models it contains (an invoi
 on a project, see `permissions.registry`). Anything else is still refused.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -19,7 +20,8 @@ class ContainerPermissionMixin:
     def save(self, *args, **kwargs) -> None:
         model = type(self)._meta.get_field("content_object").related_model
         permission = self.permission
-        name = f"{permission.content_type.app_label}.{permission.codename}"
+        content_type = ContentType.objects.get_for_id(permission.content_type_id)
+        name = f"{content_type.app_label}.{permission.codename}"
         if grantable_codenames(model).get(permission.codename) != name:
             raise ValidationError(NOT_FOR_THIS_TYPE.format(type=model._meta.label_lower))
         models.Model.save(self, *args, **kwargs)
