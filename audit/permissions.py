@@ -1,13 +1,31 @@
-"""Who may read the audit log: holders of audit.view_auditevent (the "Auditors" group)."""
+"""DRF permission classes that record what they check, and who may read the audit log.
+
+`RequiresPermission` is the base of every model-wide permission class of the product (accounts,
+permissions, tokens, audit): each check is noted for the request's `token.used` event, so the
+least-privilege advice counts every permission a request exercised.
+"""
 
 from rest_framework.permissions import BasePermission
+
+from audit.context import note_permission
 
 VIEW_PERMISSION = "audit.view_auditevent"
 
 
-class CanViewAuditLog(BasePermission):
-    """DRF's DjangoModelPermissions checks no view permission on GET; this one does."""
+class RequiresPermission(BasePermission):
+    """The caller holds `permission` ("app_label.codename") organisation-wide."""
+
+    permission = ""
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.has_perm(VIEW_PERMISSION))
+        if not (user and user.is_authenticated):
+            return False
+        note_permission(request, self.permission)
+        return user.has_perm(self.permission)
+
+
+class CanViewAuditLog(RequiresPermission):
+    """DRF's DjangoModelPermissions checks no view permission on GET; this one does."""
+
+    permission = VIEW_PERMISSION

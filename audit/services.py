@@ -110,13 +110,13 @@ def record_many(events: list[AuditEvent], *, using: str = DEFAULT_DB_ALIAS,
     """Save built events in one INSERT (the request path's one write).
 
     The statement is built once per connection vendor and the values prepared field by field:
-    the same SQL `bulk_create` sends, at half its Python cost (0.44 ms instead of 0.86 ms per
-    request, measured on PostgreSQL), which matters on every token request.
+    the same SQL `bulk_create` sends, at a fraction of its Python cost (bench/RESULTS.md),
+    which matters on every token request.
 
     `usage`: the events only record that a token was used. With AUDIT_USAGE_COMMIT=async (the
     default) and outside any transaction, they commit on PostgreSQL in their own transaction
     with `synchronous_commit` off, in the same single round trip: the response no longer waits
-    for the WAL flush (0.63 -> 0.85 of DRF's TokenAuthentication, bench/RESULTS.md). A worker
+    for the WAL flush (its effect is measured in bench/RESULTS.md). A worker
     killed after the response loses nothing (the commit is done); a database crash can lose the
     last ~3 × wal_writer_delay of them. Inside a transaction they simply join it.
     """

@@ -1,7 +1,10 @@
 """make bench: audited token requests vs DRF's TokenAuthentication, lists at scale, the audit log.
 
-Usage: python -m bench [--sizes 10000,100000,1000000] [--granted 5000] [--rounds 3]
-                       [--seconds 10] [--audit-events 0] [--export-rows 1000000]
+The baseline is a user's: DRF's TokenAuthentication in a separate minimal Django project
+(bench/baseline); DRF's TokenAuthentication served inside the product is the second column.
+
+Usage: python -m bench [--sizes 10000,100000,1000000] [--granted 5000] [--containers 2500]
+                       [--rounds 3] [--seconds 10] [--audit-events 0] [--export-rows 1000000]
 Writes bench/RESULTS.md and prints the same table.
 """
 
@@ -26,6 +29,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="project counts, comma-separated (scenario 2)")
     parser.add_argument("--granted", type=int, default=5000,
                         help="projects granted to the bench user (half by object, half by group)")
+    parser.add_argument("--containers", type=int, default=2500,
+                        help="of those, projects whose invoices the bench user reads through a "
+                             "view_invoice grant on the project (container scope)")
     parser.add_argument("--users", type=int, default=1000, help="programmatic users seeded")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per scenario")
@@ -102,6 +108,10 @@ def main(argv=None) -> int:
     started = time.monotonic()
     print(f"bench: recreating {args.database_url}", file=sys.stderr)
     recreate_database(args.database_url)
+    from bench.server import baseline_database_url, prepare_plain
+
+    recreate_database(baseline_database_url(args.database_url))
+    plain_key = prepare_plain(args.database_url)
     setup_django(args.database_url)
     from django.core.management import call_command
 
@@ -111,9 +121,10 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     report = scenarios.Report(args=args, facts=facts)
     fixture = seed.base(users=args.users)
+    fixture.plain_key = plain_key
     for number, size in enumerate(sizes):
         print(f"bench: seeding {size} projects ({args.granted} granted)", file=sys.stderr)
-        seed.projects(fixture, total=size, granted=args.granted)
+        seed.projects(fixture, total=size, granted=args.granted, containers=args.containers)
         scenarios.run_phase(report, fixture, phase=f"{size:,} projects", rounds=args.rounds,
                             args=args, list_label=f"list page of 50 at {size:,} projects")
         if number == 0:

@@ -9,7 +9,10 @@ import time
 from dataclasses import dataclass, field
 
 from bench import wrk
-from bench.server import Gunicorn, peak_rss_kib, server_env
+from bench.server import PLAIN_APP, Gunicorn, peak_rss_kib, plain_env, server_env
+
+PLAIN = "DRF TokenAuthentication, plain Django project, GET me (baseline)"
+IN_PRODUCT = "DRF TokenAuthentication inside the product, GET me (second baseline)"
 
 
 @dataclass
@@ -17,8 +20,17 @@ class Row:
     phase: str
     scenario: str
     rounds: list = field(default_factory=list)  # wrk.Result per round
-    ratios: list = field(default_factory=list)  # per-round ratio to the baseline
+    ratios: list = field(default_factory=list)  # per-round ratio to the plain project's DRF
+    product_ratios: list = field(default_factory=list)  # ... to DRF inside the product
     note: str = ""
+
+    def add(self, result, *, plain: float | None, in_product: float | None) -> None:
+        """One round's result, with its ratios to the baselines of the same round."""
+        self.rounds.append(result)
+        if plain:
+            self.ratios.append(result.rps / plain)
+        if in_product:
+            self.product_ratios.append(result.rps / in_product)
 
 
 @dataclass
@@ -37,60 +49,115 @@ class Report:
                  "Machine and versions: " + "; ".join(f"{k} {v}" for k, v in self.facts.items()),
                  "", f"wrk {self.args.threads} threads × {self.args.connections} connections, "
                  f"{self.args.seconds} s per scenario, {self.args.rounds} interleaved rounds; "
-                 "ratio = scenario req/s ÷ DRF TokenAuthentication req/s *in the same round*, "
-                 "median over rounds.", "",
-                 "| phase | scenario | median req/s | p50 ms | p99 ms | ratio to DRF | errors |",
-                 "|---|---|---:|---:|---:|---:|---:|"]
+                 "ratio = scenario req/s ÷ the baseline's req/s measured *just before it*, "
+                 "median over rounds. The baseline is a user's: DRF's TokenAuthentication in "
+                 "a separate minimal Django project (bench/baseline: Django's default "
+                 "middleware, the same trivial view), run before every scenario; the second "
+                 "column divides by DRF's TokenAuthentication served inside the product "
+                 "(behind its middleware), run once at the start of each round.", "",
+                 "| phase | scenario | median req/s | p50 ms | p99 ms | ratio to DRF (plain "
+                 "project) | ratio to DRF (in product) | errors |",
+                 "|---|---|---:|---:|---:|---:|---:|---:|"]
         for row in self.rows.values():
             rps = statistics.median(r.rps for r in row.rounds)
             p50 = statistics.median(r.p50_ms for r in row.rounds)
             p99 = statistics.median(r.p99_ms for r in row.rounds)
-            if row.ratios:
-                ratio = f"{statistics.median(row.ratios):.2f}"
-            else:
-                ratio = "1.00" if "baseline" in row.scenario else "—"
+            ratios = [_median_ratio(row.ratios, row.scenario == PLAIN),
+                      _median_ratio(row.product_ratios, row.scenario == IN_PRODUCT)]
             errors = sum(r.errors for r in row.rounds)
             lines.append(f"| {row.phase} | {row.scenario} | {rps:,.0f} | {p50:.2f} | {p99:.2f} "
-                         f"| {ratio} | {errors} |")
+                         f"| {ratios[0]} | {ratios[1]} | {errors} |")
         if self.extras:
             lines += ["", *self.extras]
         lines += ["", f"Total bench time: {self.elapsed / 60:.1f} min.", ""]
         return "\n".join(lines)
 
 
+def _median_ratio(ratios: list, is_the_baseline: bool) -> str:
+    if ratios:
+        return f"{statistics.median(ratios):.2f}"
+    return "1.00" if is_the_baseline else "—"
+
+
 def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def run_phase(report: Report, fixture, *, phase: str, rounds: int, args, list_label: str) -> None:
-    scenarios = [
-        ("DRF TokenAuthentication, GET me (baseline)", "/bench/drf/me/",
-         {"Authorization": f"Token {fixture.drf_key}"}, None),
-        ("Bearer token, GET /api/v1/me/ (audited)", "/api/v1/me/", _bearer(fixture.token), None),
-        (list_label, "/api/v1/projects/?page_size=50", _bearer(fixture.token), None),
-        ("retrieve one project (object permission)",
-         f"/api/v1/projects/{fixture.changeable_project}/", _bearer(fixture.token), None),
-        ("PATCH one project (object permission)",
-         f"/api/v1/projects/{fixture.changeable_project}/", _bearer(fixture.token), "patch.lua"),
-    ]
-    with Gunicorn(server_env(args.database_url)) as server:
-        for _name, path, headers, _ in scenarios:  # warm-up: connections, caches
+class Servers:
+    """The product and the minimal project under gunicorn, side by side (only the one being
+    measured is busy), with the two baselines' requests."""
+
+    def __init__(self, fixture, env: dict[str, str], database_url: str):
+        self.product = Gunicorn(env)
+        self.plain = Gunicorn(plain_env(database_url), app=PLAIN_APP)
+        self.baselines = [
+            (PLAIN, self.plain, "/me/", {"Authorization": f"Token {fixture.plain_key}"}),
+            (IN_PRODUCT, self.product, "/bench/drf/me/",
+             {"Authorization": f"Token {fixture.drf_key}"}),
+        ]
+
+    def __enter__(self) -> "Servers":
+        self.plain.__enter__()
+        try:
+            self.product.__enter__()
+        except BaseException:
+            self.plain.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.product.__exit__()
+        self.plain.__exit__()
+
+    def baseline(self, report: Report, phase: str, args, which: int = 0) -> float:
+        """One run of a baseline (0: the plain project's, 1: DRF's in the product): req/s."""
+        name, server, path, headers = self.baselines[which]
+        result = wrk.run(server.url + path, headers=headers, seconds=args.seconds,
+                         threads=args.threads, connections=args.connections)
+        report.row(phase, name).rounds.append(result)
+        print(f"bench: [{phase}] {name}: {result.rps:,.0f} req/s", flush=True)
+        return result.rps
+
+    def measure(self, report: Report, phase: str, args, name: str, path: str, headers: dict,
+                *, in_product: float, script: str | None = None):
+        """The plain baseline, then the scenario right after it (the machine's load moves
+        less between the two runs than over a whole round): its ratios."""
+        plain = self.baseline(report, phase, args)
+        result = wrk.run(self.product.url + path, headers=headers, seconds=args.seconds,
+                         threads=args.threads, connections=args.connections, script=script)
+        report.row(phase, name).add(result, plain=plain, in_product=in_product)
+        print(f"bench: [{phase}] {name}: {result.rps:,.0f} req/s p50 {result.p50_ms:.2f} ms "
+              f"p99 {result.p99_ms:.2f} ms ({result.rps / plain:.2f} of plain DRF)", flush=True)
+        return result
+
+    def warm_up(self, paths, args) -> None:
+        for _name, server, path, headers in self.baselines:
             wrk.run(server.url + path, headers=headers, seconds=2, threads=args.threads,
                     connections=args.connections)
-        for number in range(rounds):
-            baseline = None
-            for name, path, headers, script in scenarios:
-                result = wrk.run(server.url + path, headers=headers, seconds=args.seconds,
-                                 threads=args.threads, connections=args.connections,
-                                 script=script)
-                row = report.row(phase, name)
-                row.rounds.append(result)
-                if baseline is None:
-                    baseline = result.rps
-                else:
-                    row.ratios.append(result.rps / baseline)
-                print(f"bench: [{phase}] round {number + 1} {name}: {result.rps:,.0f} req/s "
-                      f"p50 {result.p50_ms:.2f} ms p99 {result.p99_ms:.2f} ms", flush=True)
+        for path, headers in paths:
+            wrk.run(self.product.url + path, headers=headers, seconds=2, threads=args.threads,
+                    connections=args.connections)
+
+
+def run_phase(report: Report, fixture, *, phase: str, rounds: int, args, list_label: str) -> None:
+    token = _bearer(fixture.token)
+    scenarios = [
+        ("Bearer token, GET /api/v1/me/ (audited)", "/api/v1/me/", None),
+        (list_label, "/api/v1/projects/?page_size=50", None),
+        (f"invoice list page of 50, container scope ({fixture.containers:,} projects × "
+         f"{fixture.per_container} invoices)", "/api/v1/invoices/?page_size=50", None),
+        ("retrieve one project (object permission)",
+         f"/api/v1/projects/{fixture.changeable_project}/", None),
+        ("PATCH one project (object permission)",
+         f"/api/v1/projects/{fixture.changeable_project}/", "patch.lua"),
+    ]
+    with Servers(fixture, server_env(args.database_url), args.database_url) as servers:
+        servers.warm_up([(path, token) for _name, path, _ in scenarios], args)
+        for _number in range(rounds):
+            in_product = servers.baseline(report, phase, args, which=1)
+            for name, path, script in scenarios:
+                servers.measure(report, phase, args, name, path, token, in_product=in_product,
+                                script=script)
     fixture.check_usage_events(report, phase)
 
 
@@ -109,25 +176,18 @@ def _stream_export(url: str, path: str, token: str) -> tuple[int, float]:
 def run_audit_phase(report: Report, fixture, *, args) -> None:
     phase = f"{args.audit_events:,} audit events"
     path = f"/api/v1/audit-events/?token={fixture.token_id}&since={fixture.audit_since}"
-    with Gunicorn(server_env(args.database_url)) as server:
-        wrk.run(server.url + path, headers=_bearer(fixture.auditor_token), seconds=2,
-                threads=args.threads, connections=args.connections)
-        single = wrk.run(server.url + path, headers=_bearer(fixture.auditor_token),
-                         seconds=args.seconds, threads=1, connections=1)
+    auditor = _bearer(fixture.auditor_token)
+    with Servers(fixture, server_env(args.database_url), args.database_url) as servers:
+        server = servers.product
+        servers.warm_up([(path, auditor)], args)
+        single = wrk.run(server.url + path, headers=auditor, seconds=args.seconds, threads=1,
+                         connections=1)
         report.row(phase, "audit-events filtered by token and since, 1 connection (latency)"
                    ).rounds.append(single)
         for _ in range(args.rounds):
-            baseline = wrk.run(server.url + "/bench/drf/me/",
-                               headers={"Authorization": f"Token {fixture.drf_key}"},
-                               seconds=args.seconds, threads=args.threads,
-                               connections=args.connections)
-            report.row(phase, "DRF TokenAuthentication, GET me (baseline)").rounds.append(baseline)
-            result = wrk.run(server.url + path, headers=_bearer(fixture.auditor_token),
-                             seconds=args.seconds, threads=args.threads,
-                             connections=args.connections)
-            row = report.row(phase, "audit-events filtered by token and since")
-            row.rounds.append(result)
-            row.ratios.append(result.rps / baseline.rps)
+            in_product = servers.baseline(report, phase, args, which=1)
+            servers.measure(report, phase, args, "audit-events filtered by token and since",
+                            path, auditor, in_product=in_product)
         before = {pid: peak_rss_kib(pid) for pid in server.worker_pids()}
         export_path = (f"/api/v1/audit-events/export/?format=jsonl&until={fixture.export_until}")
         rows, seconds = _stream_export(server.url, export_path, fixture.auditor_token)
@@ -145,29 +205,13 @@ def run_sync_commit_phase(report: Report, fixture, *, args) -> None:
     flush (the issue asks for both measured)."""
     phase = "AUDIT_USAGE_COMMIT=sync"
     env = {**server_env(args.database_url), "AUDIT_USAGE_COMMIT": "sync"}
-    scenarios = [
-        ("DRF TokenAuthentication, GET me (baseline)", "/bench/drf/me/",
-         {"Authorization": f"Token {fixture.drf_key}"}),
-        ("Bearer token, GET /api/v1/me/ (audited, each commit flushed)", "/api/v1/me/",
-         _bearer(fixture.token)),
-    ]
-    with Gunicorn(env) as server:
-        for _name, path, headers in scenarios:
-            wrk.run(server.url + path, headers=headers, seconds=2, threads=args.threads,
-                    connections=args.connections)
-        for number in range(args.rounds):
-            baseline = None
-            for name, path, headers in scenarios:
-                result = wrk.run(server.url + path, headers=headers, seconds=args.seconds,
-                                 threads=args.threads, connections=args.connections)
-                row = report.row(phase, name)
-                row.rounds.append(result)
-                if baseline is None:
-                    baseline = result.rps
-                else:
-                    row.ratios.append(result.rps / baseline)
-                print(f"bench: [{phase}] round {number + 1} {name}: {result.rps:,.0f} req/s",
-                      flush=True)
+    name, path = "Bearer token, GET /api/v1/me/ (audited, each commit flushed)", "/api/v1/me/"
+    token = _bearer(fixture.token)
+    with Servers(fixture, env, args.database_url) as servers:
+        servers.warm_up([(path, token)], args)
+        for _number in range(args.rounds):
+            in_product = servers.baseline(report, phase, args, which=1)
+            servers.measure(report, phase, args, name, path, token, in_product=in_product)
 
 
 def run_worker_kill_check(report: Report, fixture, *, args) -> None:

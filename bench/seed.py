@@ -2,7 +2,10 @@
 
 `base()` creates the people, the programmatic users, the bench token, the DRF baseline key and an
 auditor token; `projects()` grows the project table to a size, granting `granted` of them to the
-bench user (half directly, half through a group); `audit_events()` appends log rows.
+bench user (half directly, half through a group) and `view_invoice` on `containers` of those
+(container scope, half and half again), each with `PER_CONTAINER` invoices; every other project
+gets one invoice, created with it (so the bench user's invoices are the oldest ones);
+`audit_events()` appends log rows.
 """
 
 import io
@@ -19,6 +22,7 @@ from projects.models import Project, ProjectGroupObjectPermission, ProjectUserOb
 from tokens import services as token_services
 
 BENCH_USER = "bench-sync"
+PER_CONTAINER = 20
 AUDIT_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 AUDIT_STEP = timedelta(seconds=3)  # seeded event n occurs at AUDIT_EPOCH + n × AUDIT_STEP, n ≥ 1
 
@@ -36,6 +40,9 @@ class Fixture:
     changeable_project: int = 0
     projects: int = 0
     granted: int = 0
+    containers: int = 0
+    per_container: int = PER_CONTAINER
+    plain_key: str = ""
     wrk_counts: dict = field(default_factory=dict)
 
     def skip_usage_events(self) -> None:
@@ -99,20 +106,36 @@ def base(*, users: int) -> Fixture:
                    group_id=group.pk, drf_key=drf_key, auditor_token=auditor_token.plaintext)
 
 
-def projects(fixture: Fixture, *, total: int, granted: int) -> None:
-    """Grow the project table to `total` rows; the first `granted` are the bench user's."""
+def projects(fixture: Fixture, *, total: int, granted: int, containers: int) -> None:
+    """Grow the project table to `total` rows; the first `granted` are the bench user's, and
+    it reads the invoices of the first `containers` of them through grants on the projects."""
     start = fixture.projects
     if total > start:
+        before = Project.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         _copy("projects_project", ["code", "name", "client", "status", "budget", "created_at"],
               ((f"P{n:08d}", f"Project {n}", "ACME", "active", "1000.00",
                 "2026-01-01 00:00:00+00") for n in range(start, total)))
         fixture.projects = total
-    if fixture.granted:
-        return
+        if not fixture.granted:
+            _grant(fixture, granted=granted, containers=containers)
+        with connection.cursor() as cursor:
+            cursor.execute(  # one invoice for every new project the bench user cannot see
+                "INSERT INTO projects_invoice (project_id, number, amount, currency, issued_on, "
+                "status) SELECT id, 'J' || id, 100, 'EUR', '2026-01-01', 'issued' "
+                "FROM projects_project WHERE id > %s AND id NOT IN "
+                "(SELECT content_object_id FROM projects_projectuserobjectpermission "
+                "WHERE user_id = %s) AND id NOT IN (SELECT content_object_id "
+                "FROM projects_projectgroupobjectpermission WHERE group_id = %s)",
+                [before, fixture.user_id, fixture.group_id])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a live database
+
+
+def _grant(fixture: Fixture, *, granted: int, containers: int) -> None:
     ids = list(Project.objects.order_by("id").values_list("id", flat=True)[:granted])
-    view = Permission.objects.get(content_type__app_label="projects", codename="view_project")
-    change = Permission.objects.get(content_type__app_label="projects",
-                                    codename="change_project")
+    view, change, view_invoice = (
+        Permission.objects.get(content_type__app_label="projects", codename=codename)
+        for codename in ("view_project", "change_project", "view_invoice"))
     direct, by_group = ids[: len(ids) // 2], ids[len(ids) // 2:]
     ProjectUserObjectPermission.objects.bulk_create(
         [ProjectUserObjectPermission(user_id=fixture.user_id, permission=view,
@@ -122,10 +145,22 @@ def projects(fixture: Fixture, *, total: int, granted: int) -> None:
                                       content_object_id=pk) for pk in by_group], batch_size=5000)
     ProjectUserObjectPermission.objects.create(user_id=fixture.user_id, permission=change,
                                                content_object_id=ids[0])
+    held = ids[:containers]
+    ProjectUserObjectPermission.objects.bulk_create(
+        [ProjectUserObjectPermission(user_id=fixture.user_id, permission=view_invoice,
+                                     content_object_id=pk) for pk in held[: len(held) // 2]],
+        batch_size=5000)
+    ProjectGroupObjectPermission.objects.bulk_create(
+        [ProjectGroupObjectPermission(group_id=fixture.group_id, permission=view_invoice,
+                                      content_object_id=pk) for pk in held[len(held) // 2:]],
+        batch_size=5000)
+    _copy("projects_invoice", ["project_id", "number", "amount", "currency", "issued_on",
+                               "status"],
+          ((pk, f"I{pk}-{n:02d}", "100.00", "EUR", "2026-01-01", "issued")
+           for pk in held for n in range(PER_CONTAINER)))
     fixture.changeable_project = ids[0]
     fixture.granted = len(ids)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a live database
+    fixture.containers = len(held)
 
 
 def audit_events(fixture: Fixture, *, total: int, export_rows: int) -> None:

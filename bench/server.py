@@ -18,10 +18,11 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int = 2):
+    def __init__(self, env: dict[str, str], workers: int = 2, app: str = "config.wsgi:application"):
         self.port = free_port()
         self.env = env
         self.workers = workers
+        self.app = app
         self.process: subprocess.Popen | None = None
 
     @property
@@ -29,7 +30,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "Gunicorn":
-        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        command = [sys.executable, "-m", "gunicorn", self.app,
                    "--workers", str(self.workers), "--worker-class", "sync",
                    "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
                    "--backlog", "2048",
@@ -66,6 +67,31 @@ def peak_rss_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return 0
+
+
+PLAIN_APP = "bench.baseline.wsgi:application"
+
+
+def baseline_database_url(database_url: str) -> str:
+    """The plain project's own database, beside the product's: <name>_baseline."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(database_url)
+    return parts._replace(path=parts.path.rstrip("/") + "_baseline").geturl()
+
+
+def plain_env(database_url: str) -> dict[str, str]:
+    """The minimal project's environment (bench.baseline): its settings, its database."""
+    return {**server_env(database_url), "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
+            "DATABASE_URL": baseline_database_url(database_url)}
+
+
+def prepare_plain(database_url: str) -> str:
+    """Migrate the minimal project's database; the DRF token key of its one user."""
+    done = subprocess.run([sys.executable, "-m", "bench.baseline.prepare"], cwd=ROOT,
+                          env=plain_env(database_url), check=True, capture_output=True,
+                          text=True)
+    return done.stdout.strip()
 
 
 def server_env(database_url: str) -> dict[str, str]:

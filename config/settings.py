@@ -130,9 +130,11 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Login (personal users only), then every permission question answered by the permission
+# engine: it replaces Django's ModelBackend and guardian's ObjectPermissionBackend.
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.PersonalOnlyModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "permissions.backends.PermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -320,7 +322,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
     },
 }
-# HSTS preload is an opt-in decision for the domain's owner (SECURE_HSTS_PRELOAD=1).
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# security.W021: HSTS preload is an opt-in decision for the domain's owner
+# (SECURE_HSTS_PRELOAD=1). guardian.W001 asks for guardian's own backend, which
+# permissions.backends.PermissionBackend replaces.
+SILENCED_SYSTEM_CHECKS = ["security.W021", "guardian.W001"]
 
 LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"))

@@ -8,9 +8,11 @@ recorded in the audit log like a grant through the API.
 
 from django.db import transaction
 from guardian.admin import GuardedModelAdmin
+from guardian.shortcuts import get_perms_for_model
 
 from permissions import policy, services
 from permissions.exceptions import Refused
+from permissions.registry import contained_in, grantable_codenames, tables_for
 
 
 class _ServiceObjectPermissionsForm:
@@ -29,7 +31,31 @@ class _ServiceObjectPermissionsForm:
         return chosen - current, (every - chosen) & current
 
     def _name(self, codename: str) -> str:
-        return f"{self.obj._meta.app_label}.{codename}"
+        return grantable_codenames(type(self.obj))[codename]
+
+    def get_obj_perms_field_choices(self) -> list:
+        """The object's own permissions, then those it carries for what it contains (a grant
+        of view_invoice on a project covers every invoice of the project)."""
+        choices = super().get_obj_perms_field_choices()
+        here = self.obj._meta.verbose_name
+        for tables in contained_in(self.obj):
+            covers = f"every {tables.model._meta.verbose_name} of this {here}"
+            choices += [(p.codename, f"{p.name} ({covers})")
+                        for p in get_perms_for_model(tables.model)
+                        if p.codename in tables.coverable]
+        return choices
+
+    def get_obj_perms_field_initial(self) -> list:
+        """The holder's grants on the object, those it carries for what it contains included
+        (guardian's own initial reads only the object's model's)."""
+        tables = tables_for(self.obj)
+        if tables is None:
+            return list(super().get_obj_perms_field_initial())
+        is_user = getattr(self, "user", None) is not None
+        table, who = ((tables.user_table, {"user": self.user}) if is_user
+                      else (tables.group_table, {"group": self.group}))
+        return list(table.objects.filter(content_object=self.obj, **who)
+                    .values_list("permission__codename", flat=True))
 
     def clean(self):
         cleaned = super().clean()

@@ -1,7 +1,8 @@
-"""The "Effective permissions" admin page of a user: what it may use, and where each came from.
+"""The "Effective permissions" admin page of a user (or of one of its tokens): what it may use,
+and where each came from. A grant on a container says what it covers.
 
-Mount it in a ModelAdmin's `get_urls()` behind `admin_site.admin_view(...)`; it answers 403 to
-anyone without `accounts.configure_users`.
+Mount the views in a ModelAdmin's `get_urls()` behind `admin_site.admin_view(...)`; they answer
+403 to anyone without `accounts.configure_users`.
 """
 
 from django.contrib import admin
@@ -11,8 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from permissions.registry import protected_models
-from permissions.selectors import has_model_permission, stored_grants
+from permissions.engine import FULL, Scope, has_model_permission
+from permissions.registry import contained_in, protected_models
+from permissions.selectors import stored_grants, within
 from permissions.usage import DEFAULT_DAYS, MAX_DAYS, permission_usage
 
 CONFIGURE_USERS = "accounts.configure_users"
@@ -26,11 +28,18 @@ def _admin_url(obj) -> str | None:
         return None
 
 
-def _report(user) -> dict:
-    grants = stored_grants(user)
+def _covers(model) -> dict[str, str]:
+    """{codename: what a grant of it on an object of `model` covers} for contained models."""
+    return {codename: f"every {tables.model._meta.verbose_name} of it"
+            for tables in contained_in(model) for codename in tables.coverable}
+
+
+def _report(user, scope: Scope) -> dict:
+    grants = within(stored_grants(user), scope)
     models = []
     for label, by_pk in sorted(grants.objects.items()):
         tables = protected_models()[label]
+        covers = _covers(tables.model)
         found = tables.model._default_manager.in_bulk(list(by_pk))
         rows = []
         for pk, perms in sorted(by_pk.items()):
@@ -39,26 +48,37 @@ def _report(user) -> dict:
                 "id": pk,
                 "repr": str(obj) if obj is not None else f"#{pk}",
                 "url": _admin_url(obj) if obj is not None else None,
-                "permissions": sorted(perms.items()),
+                "permissions": [(codename, sources, covers.get(codename))
+                                for codename, sources in sorted(perms.items())],
             })
         models.append({"label": label, "name": tables.model._meta.verbose_name_plural,
                        "objects": rows})
     return {"global": sorted(grants.global_perms.items()), "models": models}
 
 
+def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None):
+    """The page for `user`, within `scope` (a token's: what a request with it may use)."""
+    if not has_model_permission(request.user, CONFIGURE_USERS):
+        raise PermissionDenied
+    title = f"Effective permissions of {user.username}"
+    if token is not None:
+        title = f"Effective permissions of token {token}"
+    context = {
+        **admin.site.each_context(request),
+        "title": title,
+        "subject": user,
+        "token": token,
+        "report": _report(user, scope),
+        "opts": user._meta,
+    }
+    return TemplateResponse(request, "permissions/effective_permissions.html", context)
+
+
 def effective_permissions(request, user_id: int):
     """GET: every model-wide permission and every object `user_id` can reach, with sources."""
     if not has_model_permission(request.user, CONFIGURE_USERS):
         raise PermissionDenied
-    user = get_object_or_404(User, pk=user_id)
-    context = {
-        **admin.site.each_context(request),
-        "title": f"Effective permissions of {user.username}",
-        "subject": user,
-        "report": _report(user),
-        "opts": user._meta,
-    }
-    return TemplateResponse(request, "permissions/effective_permissions.html", context)
+    return effective_permissions_page(request, get_object_or_404(User, pk=user_id))
 
 
 def permission_usage_page(request, user_id: int):

@@ -7,8 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from permissions import exceptions
-from permissions.registry import protected_model
-from permissions.selectors import permitted
+from permissions.engine import permitted
+from permissions.registry import contained_in, protected_model
 
 PERMISSION_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 
@@ -22,7 +22,8 @@ def split_permission(name: str) -> tuple[str, str]:
 
 
 def find_permission(name: str, *, obj: models.Model | None = None) -> Permission:
-    """The Permission named "app_label.codename"; for an object, the one of its model."""
+    """The Permission named "app_label.codename"; for an object, one of its model's, or one it
+    carries for a model it contains (an invoice permission on a project)."""
     app_label, codename = split_permission(name)
     found = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     if obj is None:
@@ -30,8 +31,11 @@ def find_permission(name: str, *, obj: models.Model | None = None) -> Permission
         if permission is None:
             raise exceptions.invalid("permission", exceptions.UNKNOWN_PERMISSION)
         return permission
-    content_type = ContentType.objects.get_for_model(obj)
-    permission = next((p for p in found if p.content_type_id == content_type.pk), None)
+    applies = {ContentType.objects.get_for_model(obj).pk} | {
+        ContentType.objects.get_for_model(tables.model).pk
+        for tables in contained_in(obj) if codename in tables.coverable
+    }
+    permission = next((p for p in found if p.content_type_id in applies), None)
     if permission is None:
         if found:
             raise exceptions.invalid(
@@ -53,7 +57,7 @@ def find_object(type_label: str, pk, *, actor=None) -> models.Model:
         raise exceptions.invalid("object", exceptions.NO_SUCH_OBJECT) from None
     queryset = tables.model._default_manager.all()
     if actor is not None:
-        queryset = permitted(queryset, actor, "view")
+        queryset = permitted(queryset, actor, "view", one=True)
     obj = queryset.filter(pk=pk).first()
     if obj is None:
         raise exceptions.invalid("object", exceptions.NO_SUCH_OBJECT)

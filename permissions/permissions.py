@@ -1,19 +1,21 @@
 """DRF permission classes: model-wide (organisation) or per-object (guardian) permissions.
 
-Every permission checked is noted for the request's audit event (`token.used`).
+Every permission checked is noted for the request's audit event (`token.used`); the model-wide
+classes share `audit.permissions.RequiresPermission` with the other apps' classes.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 
 from audit.context import note_permission
-from permissions.filters import ObjectPermissionsFilter
-from permissions.selectors import (
+from audit.permissions import RequiresPermission
+from permissions.engine import (
     has_model_permission,
     is_active_user,
     object_permissions,
     permission_name,
 )
+from permissions.filters import ObjectPermissionsFilter, is_detail
 
 # What each method needs; reading needs the view permission (DRF's own map needs none).
 ACTIONS = {
@@ -27,16 +29,8 @@ ACTIONS = {
 }
 
 
-def _is_detail(view) -> bool:
-    detail = getattr(view, "detail", None)
-    if detail is None:
-        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
-        detail = lookup in getattr(view, "kwargs", {})
-    return bool(detail)
-
-
 class ObjectPermissions(BasePermission):
-    """The permission a method needs, held model-wide or on the object itself.
+    """The permission a method needs, held model-wide or on the object (or its container).
 
     - Collections: POST needs the model-wide add permission; a list needs nothing here, because
       `ObjectPermissionsFilter` (required on the view) narrows it to the viewable objects.
@@ -53,7 +47,7 @@ class ObjectPermissions(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if request.method == "POST" and not _is_detail(view):
+        if request.method == "POST" and not is_detail(view):
             permission = permission_name(view.get_queryset().model, "add")
             note_permission(request, permission)
             return has_model_permission(user, permission)
@@ -76,23 +70,15 @@ class ObjectPermissions(BasePermission):
 
 def model_permission_required(permission: str) -> type[BasePermission]:
     """A permission class requiring `permission` ("app_label.codename") organisation-wide."""
-
-    class ModelPermissionRequired(BasePermission):
-        message = f"You need the {permission} permission."
-
-        def has_permission(self, request, view) -> bool:
-            user = request.user
-            if not (user and user.is_authenticated):
-                return False
-            note_permission(request, permission)
-            return has_model_permission(user, permission)
-
-    ModelPermissionRequired.__name__ = f"Requires_{permission.replace('.', '_')}"
-    return ModelPermissionRequired
+    return type(f"Requires_{permission.replace('.', '_')}", (RequiresPermission,), {
+        "permission": permission,
+        "message": f"You need the {permission} permission.",
+        "__doc__": f"The caller holds {permission} organisation-wide.",
+    })
 
 
 class IsActiveUser(BasePermission):
-    """Any authenticated, active user."""
+    """Any authenticated, active user (no permission to note)."""
 
     def has_permission(self, request, view) -> bool:
         return is_active_user(request.user)

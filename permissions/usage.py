@@ -2,7 +2,8 @@
 
 AWS's Access Advisor for our users: a grant never exercised in the window is a candidate for
 revocation. Events record which permissions a request exercised, not on which object, so an
-object grant counts as used when its permission was used.
+object grant counts as used when its permission was used; a grant on a container (an invoice
+permission on a project) is an object grant of the contained model's permission.
 """
 
 from datetime import timedelta
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from audit.stats import permission_uses
-from permissions.selectors import stored_grants
+from permissions.selectors import full_name, stored_grants
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
@@ -28,18 +29,17 @@ def permission_usage(user, *, days: int = DEFAULT_DAYS, now=None) -> dict:
     rows = []
     for name, sources in grants.global_perms.items():
         rows.append(_row(name, ORGANIZATION, [], sources, uses))
+    by_name: dict[str, dict] = {}
     for label, by_pk in grants.objects.items():
-        app_label = label.split(".", 1)[0]
-        by_codename: dict[str, dict] = {}
         for pk, perms in by_pk.items():
             for codename, sources in perms.items():
-                entry = by_codename.setdefault(codename, {"objects": [], "sources": []})
+                entry = by_name.setdefault(full_name(label, codename),
+                                           {"objects": [], "sources": []})
                 entry["objects"].append({"type": label, "id": pk})
                 entry["sources"].extend(s for s in sources if s not in entry["sources"])
-        for codename, entry in by_codename.items():
-            rows.append(_row(f"{app_label}.{codename}", OBJECT,
-                             sorted(entry["objects"], key=lambda o: o["id"]),
-                             entry["sources"], uses))
+    for name, entry in by_name.items():
+        objects = sorted(entry["objects"], key=lambda o: (o["type"], o["id"]))
+        rows.append(_row(name, OBJECT, objects, entry["sources"], uses))
     rows.sort(key=lambda row: (not row["unused"], row["permission"], row["scope"]))
     return {"days": days, "since": since, "permissions": rows}
 

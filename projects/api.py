@@ -3,6 +3,7 @@
 from rest_framework import filters, viewsets
 
 from permissions.filters import ObjectPermissionsFilter
+from permissions.pagination import PermittedCursorPagination
 from permissions.permissions import ObjectPermissions
 from projects import services
 from projects.models import Invoice, Project
@@ -15,6 +16,7 @@ class ProtectedViewSet(viewsets.ModelViewSet):
     permission_classes = [ObjectPermissions]
     lookup_value_regex = r"[0-9]+"  # anything else is not an id: the API's 404
     filter_backends = [ObjectPermissionsFilter, filters.SearchFilter, filters.OrderingFilter]
+    pagination_class = PermittedCursorPagination
     ordering = ("-id",)
 
 

@@ -12,6 +12,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.managers import personal_q
+from permissions.models import ContainerPermissionMixin
 from projects.validators import validate_currency
 
 code_validator = RegexValidator(
@@ -59,7 +60,9 @@ class Invoice(models.Model):
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invoices")
+    # The (project, id) index below serves the foreign key and a page of a project's invoices.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invoices",
+                                db_index=False)
     number = models.CharField(max_length=32, unique=True, validators=[code_validator])
     amount = models.DecimalField(max_digits=14, decimal_places=2,
                                  validators=[MinValueValidator(0)])
@@ -67,18 +70,23 @@ class Invoice(models.Model):
     issued_on = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
 
+    # A grant of an invoice permission on a project covers every invoice of that project,
+    # present and future (permissions.registry).
+    permission_container = "project"
+
     class Meta:
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0),
                                    name="projects_invoice_amount_not_negative"),
         ]
+        indexes = [models.Index(fields=["project", "id"], name="projects_invoice_project_id")]
 
     def __str__(self) -> str:
         return f"Invoice {self.number}"
 
 
-class ProjectUserObjectPermission(UserObjectPermissionBase):
+class ProjectUserObjectPermission(ContainerPermissionMixin, UserObjectPermissionBase):
     # The unique constraint's index leads with user: a second index on user alone is
     # redundant, and would tempt the planner away from the index-only scan.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
@@ -92,7 +100,7 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
         ]
 
 
-class ProjectGroupObjectPermission(GroupObjectPermissionBase):
+class ProjectGroupObjectPermission(ContainerPermissionMixin, GroupObjectPermissionBase):
     # The unique constraint's index leads with group: a second index on group alone is
     # redundant, and would tempt the planner away from the index-only scan.
     group = models.ForeignKey(Group, on_delete=models.CASCADE, db_index=False)

@@ -6,7 +6,7 @@ from accounts.models import User
 from audit.context import note_permission
 from common.fields import IdRelatedField
 from common.representation import FastRepresentationMixin
-from permissions.selectors import permission_name, permitted
+from permissions.engine import permission_name, permitted
 from projects import exceptions
 from projects.models import Invoice, Project
 
@@ -30,7 +30,7 @@ class ViewableProjectField(IdRelatedField):
     def get_queryset(self):
         request = self.context["request"]
         note_permission(request, permission_name(Project, "view"))
-        return permitted(Project.objects.all(), request.user, "view")
+        return permitted(Project.objects.all(), request.user, "view", one=True)
 
 
 class InvoiceSerializer(FastRepresentationMixin, serializers.ModelSerializer):

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from bench import seed, wrk
-from bench.scenarios import Report
+from bench.scenarios import IN_PRODUCT, PLAIN, Report
 
 # As wrk prints it: a unit of one letter is padded with a trailing space.
 WRK_OUTPUT = """\
@@ -59,25 +59,60 @@ def _result(rps, errors=0):
     return wrk.Result(rps=rps, p50_ms=10.0, p99_ms=20.0, errors=errors, requests=int(rps * 5))
 
 
-def test_the_table_gives_the_median_of_the_per_round_ratios():
+def test_the_table_gives_the_median_of_the_per_round_ratios_to_both_baselines():
     args = SimpleNamespace(threads=2, connections=16, seconds=5, rounds=3)
     report = Report(args=args, facts={"cpu": "2 cores"})
-    baseline = report.row("10,000 projects", "DRF TokenAuthentication (baseline)")
+    plain = report.row("10,000 projects", PLAIN)
+    in_product = report.row("10,000 projects", IN_PRODUCT)
     bearer = report.row("10,000 projects", "Bearer me/")
     extra = report.row("sync", "Bearer me/, flushed")
-    # Per-round ratios 0.70, 0.90, 0.95: their median is 0.90, while the ratio of the median
-    # throughputs (700 / 1000) would be 0.70.
-    for drf, ours in [(1000, 700), (500, 450), (1200, 1140)]:
-        baseline.rounds.append(_result(drf))
-        bearer.rounds.append(_result(ours, errors=1))
-        bearer.ratios.append(ours / drf)
+    # Per-round ratios to the plain project 0.70, 0.90, 0.95: their median is 0.90, while the
+    # ratio of the median throughputs (700 / 1000) would be 0.70. To DRF in the product: 0.875,
+    # 1.0, 0.95 (median 0.95).
+    for drf, inside, ours in [(1000, 800, 700), (500, 450, 450), (1200, 1200, 1140)]:
+        plain.rounds.append(_result(drf))
+        in_product.rounds.append(_result(inside))
+        bearer.add(_result(ours, errors=1), plain=drf, in_product=inside)
     extra.rounds.append(_result(300))
     lines = report.markdown(command="make bench").splitlines()
-    assert ("| 10,000 projects | DRF TokenAuthentication (baseline) | 1,000 | 10.00 | 20.00 "
-            "| 1.00 | 0 |") in lines
-    assert "| 10,000 projects | Bearer me/ | 700 | 10.00 | 20.00 | 0.90 | 3 |" in lines
-    assert "| sync | Bearer me/, flushed | 300 | 10.00 | 20.00 | — | 0 |" in lines
+    assert (f"| 10,000 projects | {PLAIN} | 1,000 | 10.00 | 20.00 | 1.00 | — | 0 |") in lines
+    assert (f"| 10,000 projects | {IN_PRODUCT} | 800 | 10.00 | 20.00 | — | 1.00 | 0 |") in lines
+    assert "| 10,000 projects | Bearer me/ | 700 | 10.00 | 20.00 | 0.90 | 0.95 | 3 |" in lines
+    assert "| sync | Bearer me/, flushed | 300 | 10.00 | 20.00 | — | — | 0 |" in lines
     assert "Command: `make bench`" in lines
+
+
+def test_the_plain_project_has_its_own_database_and_settings():
+    from bench.server import baseline_database_url, plain_env
+
+    url = "postgres://postgres@127.0.0.1:5432/pgu_bench"
+    assert baseline_database_url(url) == "postgres://postgres@127.0.0.1:5432/pgu_bench_baseline"
+    env = plain_env(url)
+    assert env["DJANGO_SETTINGS_MODULE"] == "bench.baseline.settings"
+    assert env["DATABASE_URL"].endswith("/pgu_bench_baseline")
+
+
+def test_the_plain_project_has_djangos_default_middleware_and_apps(monkeypatch):
+    import ast
+    import importlib
+    from pathlib import Path
+
+    import django
+
+    monkeypatch.setenv("SECRET_KEY", "bench")
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pgu_bench_baseline")
+    plain = importlib.import_module("bench.baseline.settings")
+    template = (Path(django.__file__).parent / "conf" / "project_template" / "project_name"
+                / "settings.py-tpl").read_text()
+    defaults = {node.targets[0].id: ast.literal_eval(node.value)
+                for node in ast.parse(template).body
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in
+                {"MIDDLEWARE", "INSTALLED_APPS"}}
+    middleware, apps = plain.MIDDLEWARE, plain.INSTALLED_APPS
+    assert middleware == defaults["MIDDLEWARE"]
+    assert apps == [*defaults["INSTALLED_APPS"], "rest_framework", "rest_framework.authtoken"]
+    assert plain.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "rest_framework.authentication.TokenAuthentication"]
 
 
 @pytest.mark.parametrize(("total", "rows", "exported"), [

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from common.representation import FastRepresentationMixin
+from common.representation import FastRepresentationMixin, class_plan
 from projects.models import Project
 from projects.serializers import InvoiceSerializer, ProjectSerializer
 from tests.accounts.factories import PersonFactory
@@ -101,9 +101,82 @@ def test_big_integers_follow_drf_setting(settings):
                                                             "code": project.code}
 
 
-def test_the_plan_is_kept_on_the_class_only_when_every_field_has_one():
-    ProjectSerializer(ProjectFactory()).data  # noqa: B018 (reading builds the plan)
-    Shapes(ProjectFactory(manager=PersonFactory())).data  # noqa: B018
+def test_the_class_plan_is_made_of_unbound_fields_and_leaves_unknown_fields_to_drf():
+    Shapes(ProjectFactory(manager=PersonFactory())).data  # noqa: B018 (reading builds the plan)
 
-    assert "_fast_class_plan" in ProjectSerializer.__dict__
-    assert "_fast_class_plan" not in Shapes.__dict__
+    plan = dict(class_plan(Shapes))
+    assert plan["id"] is not None
+    assert plan["upper"] is None and plan["label"] is None and plan["manager_name"] is None
+
+
+def test_a_serializer_that_chooses_its_fields_gets_no_class_plan():
+    class Chooser(FastRepresentationMixin, serializers.ModelSerializer):
+        class Meta:
+            model = Project
+            fields = ["id", "code", "name"]
+
+        def get_fields(self):
+            chosen = super().get_fields()
+            if not self.context.get("full"):
+                chosen.pop("name")
+            return chosen
+
+    project = ProjectFactory()
+
+    assert class_plan(Chooser) == ()
+    assert Chooser(project).data == {"id": project.pk, "code": project.code}
+    assert Chooser(project, context={"full": True}).data["name"] == project.name
+
+
+def assert_same_answer(convert, drf, value) -> None:
+    """The same representation, or the same refusal."""
+    try:
+        expected = drf(value)
+    except Exception as error:
+        with pytest.raises(type(error)):
+            convert(value)
+    else:
+        assert convert(value) == expected
+
+
+DATETIMES = [
+    datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 6, 30, 23, 59, 59, 123456, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=5))),
+    datetime.datetime(2026, 1, 1, 12, 0),  # naive: DRF's own path
+    datetime.date(2026, 1, 1),  # not a datetime: DRF's own path
+]
+
+
+@pytest.mark.parametrize("value", DATETIMES, ids=str)
+@pytest.mark.parametrize("zone", [None, "Europe/Paris", "America/St_Johns"])
+def test_datetimes_read_exactly_as_drf_reads_them_in_any_current_timezone(value, zone):
+    from django.utils import timezone
+
+    from common.representation import _converter
+
+    field = serializers.DateTimeField()
+    convert = _converter(field)
+    with timezone.override(zone) if zone else timezone.override(timezone.get_default_timezone()):
+        assert_same_answer(convert, field.to_representation, value)
+
+
+@pytest.mark.parametrize("value", ["1000.00", "0.00", "-0.00", "12.5", "7", "1.005",
+                                   "123456789012.34", "99999999999999.99", "1E+3", "NaN",
+                                   "Infinity"])
+def test_the_decimal_shortcut_gives_drfs_answer(value):
+    from common.representation import _converter
+
+    field = serializers.DecimalField(max_digits=14, decimal_places=2)
+    convert = _converter(field)
+    assert convert is not field.to_representation
+    assert_same_answer(convert, field.to_representation, Decimal(value))
+
+
+def test_other_fields_and_other_decimal_settings_keep_drfs_path():
+    from common.representation import _converter
+
+    for field in (serializers.DateTimeField(), serializers.DecimalField(
+            max_digits=5, decimal_places=2, localize=True), serializers.DecimalField(
+            max_digits=5, decimal_places=2, coerce_to_string=False)):
+        assert _converter(field) == field.to_representation

@@ -21,7 +21,12 @@ from accounts.models import ProgrammaticUser, User
 from audit.charts import bar_chart
 from audit.stats import daily_counts
 from common.errors import Denied, Invalid
-from permissions.admin_views import effective_permissions, permission_usage_page
+from permissions.admin_views import (
+    CONFIGURE_USERS,
+    effective_permissions,
+    effective_permissions_page,
+    permission_usage_page,
+)
 from permissions.policy import may_obtain_credentials
 from tokens import services
 from tokens.conf import token_settings
@@ -200,6 +205,8 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
                  name="tokens_apitoken_revoke"),
             path("<int:token_id>/rotate/", wrap(self.rotate_view),
                  name="tokens_apitoken_rotate"),
+            path("<int:token_id>/effective-permissions/", wrap(self.permissions_view),
+                 name="tokens_apitoken_effective_permissions"),
             *super().get_urls(),
         ]
 
@@ -213,6 +220,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
                 or ApiToken.objects.in_family(token.family_id).usable().exists()),
             "can_rotate": token is not None and token.status == ApiToken.Status.ACTIVE
             and not token.is_rotated,
+            "can_see_permissions": token is not None and request.user.has_perm(CONFIGURE_USERS),
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -284,6 +292,12 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
         context = self._context(request, f"Revoke token {token}?", form=form, token=token,
                                 action="revoke")
         return TemplateResponse(request, "admin/tokens/apitoken/confirm.html", context)
+
+    def permissions_view(self, request, token_id: int):
+        """What a request with this token may use: its user's permissions within its scope."""
+        token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
+        return effective_permissions_page(request, token.user, scope=token.permission_scope,
+                                          token=token)
 
     def rotate_view(self, request, token_id: int):
         self._require_issuer(request)

@@ -17,6 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Th
 from rest_framework.permissions import SAFE_METHODS
 
 from audit.context import client_ip
+from permissions.engine import bind_scope
 from tokens import crypto, limits
 from tokens.conf import REUSE_DETECTION_DELAY_SECONDS, token_settings
 from tokens.exceptions import READ_ONLY
@@ -73,6 +74,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         token_touch(token=token, ip=ip)
         if token.read_only and request.method not in SAFE_METHODS:
             raise PermissionDenied(READ_ONLY)
+        bind_scope(token.user, token.permission_scope)  # the request's permissions: narrowed
         return token.user, token
 
     def authenticate_header(self, request):

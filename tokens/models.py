@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from common.rates import RATE_FORMAT, parse_rate
+from permissions.engine.scope import FULL, READ_ONLY, Scope
 from tokens.querysets import ApiTokenQuerySet
 
 PROGRAMMATIC_ONLY = "Only programmatic users hold API tokens."
@@ -133,6 +134,11 @@ class ApiToken(models.Model):
     @property
     def is_rotated(self) -> bool:
         return self.rotated_at is not None
+
+    @property
+    def permission_scope(self) -> Scope:
+        """The part of its user's permissions a request with this token may use."""
+        return READ_ONLY if self.read_only else FULL
 
     def allows_ip(self, ip: str | None) -> bool:
         """Whether a caller at `ip` may use this token (an empty allow-list allows any)."""

@@ -11,7 +11,7 @@ class ApiTokenQuerySet(models.QuerySet):
         """The token with `digest` and its user, or None: the one indexed query of
         authentication, through a statement built once per process and instances made with
         `from_db` (the ORM would compile the same `select_related("user")` query on every
-        request: ~0.5 ms of a 2 ms request)."""
+        request, a large share of a token request's cost: bench/RESULTS.md)."""
         connection = connections[self.db]
         sql, token_fields, user_fields, converters = _authentication_statement(self.db)
         with connection.cursor() as cursor:

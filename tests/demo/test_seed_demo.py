@@ -67,6 +67,28 @@ def test_demo_token_is_printed_works_and_replaces_the_previous_one(capsys, setti
         "replaced by seed_demo")
 
 
+def test_the_integration_reads_every_invoice_of_its_projects_through_one_grant_each(settings):
+    from rest_framework.test import APIClient
+
+    from projects.models import Invoice, InvoiceUserObjectPermission, Project
+    from tests.projects.factories import InvoiceFactory
+    from tests.tokens.factories import ApiTokenFactory, bearer
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    integration = User.objects.get(username="billing-sync")
+    assert not InvoiceUserObjectPermission.objects.filter(user=integration).exists()
+    later = InvoiceFactory(project=Project.objects.get(code="BOREAL"), number="INV-LATER")
+    client = bearer(APIClient(), ApiTokenFactory(user=integration).plaintext)
+
+    numbers = [row["number"] for row in client.get("/api/v1/invoices/").json()["results"]]
+
+    expected = Invoice.objects.filter(project__code__in=["ATLAS", "BOREAL"])
+    assert sorted(numbers) == sorted(expected.values_list("number", flat=True))
+    assert "INV-LATER" in numbers and "INV-2026-004" not in numbers
+    assert client.get(f"/api/v1/invoices/{later.pk}/").status_code == 200
+
+
 def _printed_token(out: str) -> str:
     [line] = [line for line in out.splitlines() if line.startswith("Demo token:")]
     return line.split()[-1]

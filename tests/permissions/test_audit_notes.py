@@ -49,3 +49,47 @@ def test_creating_an_invoice_notes_add_invoice_and_view_project(programmatic_use
 def test_the_grant_endpoint_notes_configure_users(configurator, programmatic_user, noted):
     client_for(configurator).get(f"/api/v1/programmatic-users/{programmatic_user.pk}/permissions/")
     assert noted == ["accounts.configure_users"]
+
+
+@pytest.mark.parametrize(("path", "permission"), [
+    ("/api/v1/programmatic-users/", "accounts.configure_users"),
+    ("/api/v1/users/", "accounts.view_user"),
+    ("/api/v1/audit-events/", "audit.view_auditevent"),
+    ("/api/v1/tokens/", "tokens.view_apitoken"),
+])
+def test_every_permission_class_notes_what_it_checked(programmatic_user, superuser, path,
+                                                      permission):
+    from rest_framework.test import APIClient
+
+    from audit.models import AuditEvent
+    from permissions.services import permission_grant
+    from tests.tokens.factories import ApiTokenFactory, bearer
+
+    permission_grant(actor=superuser, user=programmatic_user, permission=permission)
+    client = bearer(APIClient(), ApiTokenFactory(user=programmatic_user).plaintext)
+
+    assert client.get(path).status_code == 200
+
+    used = AuditEvent.objects.get(event="token.used", path=path)
+    assert used.details["permissions"] == [permission]
+
+
+def test_the_usage_advice_counts_configure_users_when_programmatic_users_are_listed(
+    programmatic_user, superuser, configurator
+):
+    from rest_framework.test import APIClient
+
+    from permissions.services import permission_grant
+    from tests.tokens.factories import ApiTokenFactory, bearer
+
+    permission_grant(actor=superuser, user=programmatic_user,
+                     permission="accounts.configure_users")
+    token_client = bearer(APIClient(), ApiTokenFactory(user=programmatic_user).plaintext)
+    assert token_client.get("/api/v1/programmatic-users/").status_code == 200
+
+    advice = client_for(superuser).get(
+        f"/api/v1/programmatic-users/{programmatic_user.pk}/permission-usage/").json()
+
+    [row] = advice["permissions"]
+    assert (row["permission"], row["uses"], row["unused"]) == (
+        "accounts.configure_users", 1, False)

@@ -67,10 +67,12 @@ def test_bad_input_fails_with_a_one_line_reason(programmatic_user, args, reason)
     assert not AuditEvent.objects.filter(event="permission.granted").exists()
 
 
-def test_a_permission_of_another_type_than_the_object_fails(programmatic_user, project):
+@pytest.mark.parametrize("permission", ["projects.add_invoice", "accounts.configure_users"])
+def test_a_permission_that_does_not_apply_to_the_object_fails(programmatic_user, project,
+                                                              permission):
+    # Creating invoices stays model-wide; a project carries only view/change/delete_invoice.
     with pytest.raises(CommandError) as caught:
-        run("billing-sync", "projects.view_invoice", "--object",
-            f"projects.project:{project.pk}")
+        run("billing-sync", permission, "--object", f"projects.project:{project.pk}")
     assert str(caught.value) == exceptions.NOT_FOR_TYPE.format(type="projects.project")
 
 

@@ -91,9 +91,29 @@ def test_a_plain_page_asks_each_grant_table_for_one_page_only(scattered):
         return next(q["sql"] for q in captured.captured_queries
                     if q["sql"].startswith('SELECT "projects_project"."id"'))
 
+    # The user's grants, each of its groups' and their union: page size + 1 each.
+    branches = ("LIMIT 5) user_page", "LIMIT 5) ranged", "LIMIT 5) group_page")
     first = page_sql("/api/v1/projects/?page_size=4")
-    assert first.count("LIMIT 5)") == 2  # both grant tables, page size + 1
+    assert all(first.count(branch) == 1 for branch in branches)
     following = page_sql(client.get("/api/v1/projects/?page_size=4").json()["next"])
-    assert following.count("LIMIT 5)") == 2 and following.count('"content_object_id" <') == 2
+    assert all(following.count(branch) == 1 for branch in branches)
+    assert following.count('"content_object_id" <') == 2
     assert "LIMIT 5)" not in page_sql("/api/v1/projects/?page_size=4&search=P")
     assert "LIMIT 5)" not in page_sql("/api/v1/projects/?page_size=4&ordering=code")
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 5])
+def test_objects_that_two_groups_of_the_user_hold_do_not_crowd_out_a_page(page_size):
+    projects = ProjectFactory.create_batch(8)
+    integration = ProgrammaticUserFactory()
+    first, second = Group.objects.create(name="first"), Group.objects.create(name="second")
+    integration.groups.add(first, second)
+    for project in projects[:6]:
+        give_object_perms(first, project, "view_project")
+        give_object_perms(second, project, "view_project")
+    client = fresh_client(integration)
+
+    pages = walk(client, f"/api/v1/projects/?page_size={page_size}")
+
+    assert [pk for page in pages for pk in page] == sorted((p.pk for p in projects[:6]),
+                                                           reverse=True)

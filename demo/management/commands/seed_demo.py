@@ -31,7 +31,8 @@ INTEGRATION = {
     "contact_email": "alice@example.com",
     "description": "Nightly sync of projects and invoices with the billing system (demo).",
 }
-# code, name, client, manager, status, budget; the integration sees the first two only.
+# code, name, client, manager, status, budget; the integration sees the first two only, and
+# every invoice of them (a grant of view_invoice on the project: present and future invoices).
 PROJECTS = [
     ("ATLAS", "Atlas migration", "Northwind", "bob", Project.Status.ACTIVE, "120000.00"),
     ("BOREAL", "Boreal rollout", "Contoso", "carol", Project.Status.ACTIVE, "80000.00"),
@@ -116,13 +117,12 @@ class Command(BaseCommand):
                 "name": name, "client": client, "manager": people[manager], "status": status,
                 "budget": Decimal(budget)})
         for number, code, amount in INVOICES:
-            invoice, _ = Invoice.objects.get_or_create(number=number, defaults={
+            Invoice.objects.get_or_create(number=number, defaults={
                 "project": projects[code], "amount": Decimal(amount), "currency": "EUR",
                 "issued_on": datetime.date(2026, 10, 1), "status": Invoice.Status.ISSUED})
-            if code in VISIBLE:
-                _grant_once(integration, "projects.view_invoice", invoice)
         for code in VISIBLE:
             _grant_once(integration, "projects.view_project", projects[code])
+            _grant_once(integration, "projects.view_invoice", projects[code])
         for code in EDITABLE:
             _grant_once(integration, "projects.change_project", projects[code])
 
