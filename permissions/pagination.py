@@ -49,6 +49,10 @@ class PermittedCursorPagination(CursorPagination):
         page is not a plain page in id order (then every permitted id is the narrowing)."""
         if not self._is_plain_page(request, queryset, view):
             return None
+        # What paginate_queryset sets before it reads the cursor (decode_cursor checks the
+        # position against the ordering field of the model).
+        self.model = queryset.model
+        self.ordering = self.get_ordering(request, queryset, view)
         cursor = self.decode_cursor(request)
         offset, reverse, position = cursor if cursor is not None else (0, False, None)
         if position is not None:

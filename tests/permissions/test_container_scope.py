@@ -10,7 +10,7 @@ from permissions import exceptions, selectors
 from permissions.services import group_permission_grant, permission_grant
 from projects.models import Invoice, ProjectUserObjectPermission
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
-from tests.conftest import client_for
+from tests.conftest import api_error, client_for
 from tests.projects.factories import InvoiceFactory, ProjectFactory, give_object_perms
 from tests.tokens.factories import ApiTokenFactory, bearer
 
@@ -138,7 +138,7 @@ class TestGrantApi:
         response = client_for(superuser).post(
             grants_url(integration), on_project("projects.add_invoice", ProjectFactory()))
         assert response.status_code == 400
-        assert response.json() == {
+        assert api_error(response) == {
             "permission": [exceptions.NOT_FOR_TYPE.format(type="projects.project")]}
         assert not ProjectUserObjectPermission.objects.exists()
 

@@ -93,6 +93,7 @@ NOT_A_PERMISSION_PATH = {
     "admin/tokens/apitoken/<path:object_id>/change/": TOKEN_EDIT,
     "admin/tokens/apitoken/<path:object_id>/": REDIRECT,
     "admin/accounts/programmaticuser/<int:user_id>/effective-permissions/": READ_ONLY,
+    "admin/tokens/apitoken/<int:token_id>/effective-permissions/": READ_ONLY,
     "admin/accounts/programmaticuser/<int:user_id>/permission-usage/": READ_ONLY,
     "admin/accounts/programmaticuser/<path:object_id>/history/": READ_ONLY,
     "admin/accounts/programmaticuser/<path:object_id>/": REDIRECT,
