@@ -1,6 +1,6 @@
 """Redis stopped under two live servers: the abuse limits fall back to per-process counting with
 one warning per process, authentication keeps working, and the shared counting resumes once
-Redis answers again (issue 19, "Faults").
+Redis answers again (issue 19, "Faults"). A frozen Redis costs one request its socket timeout.
 
 Two gunicorns (one worker each) share the test database and a redis-server of the test's own
 (a port in 56400-56499; the machine's shared Redis is never stopped). AUTH_FAILURE_RATE is
@@ -8,6 +8,7 @@ Two gunicorns (one worker each) share the test database and a redis-server of th
 proxy), so the phases' counts never meet.
 """
 
+import signal
 import time
 
 import pytest
@@ -100,3 +101,30 @@ def test_redis_stopped_limits_fall_back_per_process_and_the_shared_count_resumes
     print(f"\nFAULT redis stopped: every request answered without waiting on the cache "
           f"(outage phase {outage_answered:.2f} s); failures counted per process, {RATE} per "
           f"process per window; shared counting resumed {resumed:.1f} s after Redis came back")
+
+
+def test_a_redis_that_hangs_costs_one_request_its_socket_timeout_and_no_more(
+        programmatic_user, tmp_path):
+    """A frozen redis-server (SIGSTOP: connections open, no answer) is given up after the
+    cache's socket timeout (1 s) once; the requests after it do not wait on it."""
+    token = ApiTokenFactory(user=programmatic_user).plaintext
+    log = tmp_path / "server.log"
+    with throwaway_redis(range(56400, 56500)) as redis, \
+            Gunicorn(env_for(redis.url()), workers=1, log=log) as server:
+        assert status(server, "192.0.2.10", token) == 200
+        redis.process.send_signal(signal.SIGSTOP)
+        try:
+            first = call(server.url, "/api/v1/me/", token=token,
+                         headers={"X-Forwarded-For": "192.0.2.10"})
+            after = [call(server.url, "/api/v1/me/", token=token,
+                          headers={"X-Forwarded-For": "192.0.2.10"}) for _ in range(10)]
+        finally:
+            redis.process.send_signal(signal.SIGCONT)
+    assert [first.status] + [a.status for a in after] == [200] * 11
+    assert 0.9 < first.took < 3
+    assert max(a.took for a in after) < 0.5
+    text = log.read_text()
+    assert text.count("tokens.counters: The shared cache failed (TimeoutError") == 1
+    assert "Traceback" not in text
+    print(f"\nFAULT redis frozen: the first request waited {first.took:.2f} s (the cache's "
+          f"socket timeout), the next ten at most {max(a.took for a in after):.3f} s each")

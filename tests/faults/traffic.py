@@ -9,12 +9,13 @@ from tests.live import Answer, call
 
 
 class Traffic:
-    """`threads` clients sending `GET me/` with `token`, each request with its own request id
-    (`<label>-<thread>-<n>`), until the block ends."""
+    """`threads` clients sending `GET me/` with `token` (or `method` `path` with `body`), each
+    request with its own request id (`<label>-<thread>-<n>`), until the block ends."""
 
-    def __init__(self, url: str, token: str, *, threads: int, label: str,
-                 path: str = "/api/v1/me/"):
+    def __init__(self, url: str, token: str | None, *, threads: int, label: str,
+                 path: str = "/api/v1/me/", method: str = "GET", body: dict | None = None):
         self.url, self.token, self.label, self.path = url, token, label, path
+        self.method, self.body = method, body
         self.answers: list[Answer] = []
         self.errors: list[str] = []
         self._stop = threading.Event()
@@ -37,7 +38,8 @@ class Traffic:
             sent += 1
             request_id = f"{self.label}-{number}-{sent}"
             try:
-                self.answers.append(call(self.url, self.path, token=self.token,
+                self.answers.append(call(self.url, self.path, method=self.method,
+                                         token=self.token, body=self.body,
                                          request_id=request_id))
             except OSError as error:  # no answer at all: the tests require none of these
                 self.errors.append(f"{request_id}: {type(error).__name__}: {error}")
