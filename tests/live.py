@@ -41,10 +41,15 @@ def product_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """Run `manage.py *args` in a fresh process, whatever its outcome."""
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
 def manage(env: dict, *args: str) -> str:
     """Run `manage.py *args` in a fresh process; its standard output (it must succeed)."""
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = run_manage(env, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
