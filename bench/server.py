@@ -18,11 +18,14 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int = 2, app: str = "config.wsgi:application"):
+    def __init__(self, env: dict[str, str], workers: int = 2, app: str = "config.wsgi:application",
+                 log: Path | None = None):
+        """`log`: a file that receives the server's standard error (its log), else inherited."""
         self.port = free_port()
         self.env = env
         self.workers = workers
         self.app = app
+        self.log = log
         self.process: subprocess.Popen | None = None
 
     @property
@@ -36,7 +39,12 @@ class Gunicorn:
                    "--backlog", "2048",
                    # a 1,000,000-row export streams for longer than gunicorn's default 30 s
                    "--timeout", "600"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        stderr = None if self.log is None else self.log.open("ab")
+        try:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=stderr)
+        finally:
+            if stderr is not None:
+                stderr.close()  # the server holds its own copy
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -5,13 +5,19 @@ duck typing, so the bottom layer stays at the bottom.
 """
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 
 API_PREFIX = "/api/"
 # What the database driver raises when the server is gone, restarting, unreachable or locked.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 DATABASE_UNAVAILABLE = "The service is temporarily unavailable; retry later."
 RETRY_AFTER_SECONDS = 5
+PROBES = ("/healthz", "/readyz")
+UNAVAILABLE_PAGE = defaults.ERROR_PAGE_TEMPLATE % {
+    "title": "Service Unavailable",
+    "details": "The service is temporarily unavailable. Try again in a few seconds.",
+}
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -48,3 +54,14 @@ def database_unavailable_json(request) -> JsonResponse:
     """503 with Retry-After: the database is unreachable; nothing was done."""
     return json_error(request, 503, DATABASE_UNAVAILABLE, "service_unavailable",
                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 with Retry-After: JSON for the API and the probes, a plain page for the admin.
+
+    Built without templates or the session: nothing here may need the database.
+    """
+    if is_api(request) or request.path in PROBES:
+        return database_unavailable_json(request)
+    return HttpResponse(UNAVAILABLE_PAGE, status=503,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

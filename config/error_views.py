@@ -9,24 +9,12 @@ gets no detail. A lost database is a 503 with Retry-After wherever it is noticed
 import logging
 import sys
 
-from django.http import HttpResponse
 from django.views import csrf, defaults
 from rest_framework.exceptions import PermissionDenied
 
-from common.http import (
-    DATABASE_ERRORS,
-    RETRY_AFTER_SECONDS,
-    database_unavailable_json,
-    is_api,
-    json_error,
-)
+from common.http import DATABASE_ERRORS, database_unavailable, is_api, json_error
 
 logger = logging.getLogger(__name__)
-PROBES = ("/healthz", "/readyz")
-UNAVAILABLE_PAGE = defaults.ERROR_PAGE_TEMPLATE % {
-    "title": "Service Unavailable",
-    "details": "The service is temporarily unavailable. Try again in a few seconds.",
-}
 
 
 def bad_request(request, exception):
@@ -62,13 +50,3 @@ def csrf_failure(request, reason=""):
         return json_error(request, 403, f"CSRF Failed: {reason}", "permission_denied")
     return csrf.csrf_failure(request, reason)
 
-
-def database_unavailable(request) -> HttpResponse:
-    """503 with Retry-After: JSON for the API and the probes, a plain page for the admin.
-
-    Built without templates or the session: nothing here may need the database.
-    """
-    if is_api(request) or request.path in PROBES:
-        return database_unavailable_json(request)
-    return HttpResponse(UNAVAILABLE_PAGE, status=503,
-                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -5,10 +5,9 @@ import logging
 from django.conf import settings
 from django.http import Http404
 
-from common.http import DATABASE_ERRORS, field_error, is_api, json_error
+from common.http import DATABASE_ERRORS, database_unavailable, field_error, is_api, json_error
 from common.ids import INVALID_ID, parse_id
 from common.parsers import NULL_CHARACTER
-from config.error_views import database_unavailable
 
 logger = logging.getLogger(__name__)
 MAX_QUERY_VALUE_LENGTH = 1000

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "audit.middleware.RequestAuditMiddleware",
     "tokens.middleware.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",  # before the guards: their refusals too
+    # The request's audit events; a database lost here answers 503 with the headers above.
+    "audit.middleware.AuditEventsMiddleware",
     # The admin's and the API docs' own files, served by the application itself (any server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.BodySizeLimitMiddleware",

@@ -8,31 +8,31 @@ machine's shared PostgreSQL.
 """
 
 import json
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory
 
-from bench.server import Gunicorn, free_port, server_env
+from bench.server import Gunicorn, free_port
 from common.exception_handler import exception_handler
-from common.http import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from common.http import RETRY_AFTER_SECONDS
 from config import error_views
+from tests.live import (
+    UNAVAILABLE,
+    assert_probes_say_unavailable,
+    assert_unavailable_json,
+    manage,
+    throwaway_postgres,
+)
+from tests.live import product_env as _env
 from tokens import crypto
 
-ROOT = Path(__file__).resolve().parent.parent
-UNAVAILABLE = {"detail": DATABASE_UNAVAILABLE, "code": "service_unavailable"}
 # A well-formed token (its checksum is right), so authentication goes to the database.
 TOKEN = crypto.build("A" * 40, "pgu_")
 
@@ -49,31 +49,6 @@ def fetch(url: str, *, token: str | None = None, method: str = "GET", body: byte
             return response.status, response.headers, response.read(), time.monotonic() - started
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read(), time.monotonic() - started
-
-
-def _env(database_url: str, **extra) -> dict:
-    env = server_env(database_url)
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "CRITICAL",
-                "CONN_MAX_AGE": "0", **extra})
-    return env
-
-
-def assert_unavailable_json(status, headers, body) -> None:
-    assert status == 503, body[:300]
-    assert headers["Content-Type"] == "application/json"
-    assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
-    data = json.loads(body)
-    assert data.pop("request_id") == headers["X-Request-ID"]
-    assert data == UNAVAILABLE
-
-
-def assert_probes_say_unavailable(url: str) -> None:
-    status, _, body, _ = fetch(f"{url}/healthz")
-    assert (status, json.loads(body)) == (200, {"status": "ok"})
-    status, headers, body, _ = fetch(f"{url}/readyz")
-    assert (status, json.loads(body)) == (503, {"status": "unavailable",
-                                                "database": "unreachable"})
-    assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
 
 
 def check_every_kind_of_request(url: str, limit: float) -> None:
@@ -177,82 +152,31 @@ def test_the_last_resort_handler_maps_a_lost_database_to_503_and_anything_else_t
 
 # --- A throwaway PostgreSQL, stopped and restarted under a live server ---------------------------
 
-def _pg_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
-def _as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
-                          capture_output=True, text=True, timeout=120, **kwargs)
-
-
 @pytest.fixture
-def throwaway_postgres():
-    """Its own cluster in a temporary folder, on its own port in 55400-55499; removed after."""
-    bin_dir = _pg_bin()
-    if bin_dir is None or os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("needs root and PostgreSQL's server binaries (initdb) to make a cluster")
-    folder = Path(tempfile.mkdtemp(prefix="pgu-outage-"))
-    shutil.chown(folder, "postgres")
-    data = folder / "data"
-
-    def pg_ctl(*args: str) -> None:
-        _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "30", *args)
-
-    try:
-        _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
-        # Another process may take a free port before the server binds it: try the next one.
-        candidates = [p for p in range(55400 + os.getpid() % 50, 55500) if _port_free(p)]
-        for port in candidates[:5]:
-            start = ("-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "-l",
-                     str(folder / "log"), "start")
-            try:
-                pg_ctl(*start)
-                break
-            except subprocess.CalledProcessError:
-                continue
-        else:
-            pytest.fail("the throwaway cluster did not start: "
-                        + (folder / "log").read_text()[-500:])
-        yield port, pg_ctl, start
-    finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(bin_dir / "pg_ctl"), "-D",
-                        str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _manage(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+def throwaway_cluster():
+    """A cluster of the test's own on a port in 55400-55499 (tests.live)."""
+    with throwaway_postgres(range(55400, 55500)) as cluster:
+        yield cluster
 
 
 @pytest.mark.timeout(300)
-def test_a_postgresql_stopped_under_a_live_server_answers_503_and_recovers(throwaway_postgres):
-    port, pg_ctl, start = throwaway_postgres
-    env = _env(f"postgres://postgres@127.0.0.1:{port}/postgres", CONN_MAX_AGE="60")
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "create_programmatic_user", "outage-probe", "--contact-email",
-            "owner@example.com")
-    plaintext = _manage(env, "issue_token", "outage-probe").strip()
+def test_a_postgresql_stopped_under_a_live_server_answers_503_and_recovers(throwaway_cluster):
+    env = _env(throwaway_cluster.url(), CONN_MAX_AGE="60")
+    manage(env, "migrate", "--noinput")
+    manage(env, "create_programmatic_user", "outage-probe", "--contact-email",
+           "owner@example.com")
+    plaintext = manage(env, "issue_token", "outage-probe").strip()
     with Gunicorn(env, workers=1) as server:
         assert fetch(f"{server.url}/api/v1/me/", token=plaintext)[0] == 200
         assert fetch(f"{server.url}/readyz")[0] == 200
 
-        pg_ctl("-m", "fast", "stop")
+        throwaway_cluster.stop("fast")
         status, headers, body, took = fetch(f"{server.url}/api/v1/me/", token=plaintext)
         assert_unavailable_json(status, headers, body)
         assert took < 3
         assert_probes_say_unavailable(server.url)
 
-        pg_ctl(*start)
+        throwaway_cluster.start()
         deadline = time.monotonic() + 10
         while fetch(f"{server.url}/api/v1/me/", token=plaintext)[0] != 200:
             assert time.monotonic() < deadline, "service did not resume within 10 s"

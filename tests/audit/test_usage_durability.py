@@ -16,24 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from audit.models import AuditEvent
 from bench.server import Gunicorn, server_env
 from tests.conftest import postgres_only
+from tests.live import live_database_url
 from tests.tokens.factories import ApiTokenFactory
 
 pytestmark = [pytest.mark.postgres, postgres_only, pytest.mark.django_db(transaction=True)]
 
 THREADS = 6
 SECONDS = 4.0
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
 
 
 def _drive(port: int, plaintext: str, stop: threading.Event) -> list[tuple[float, str]]:
@@ -59,7 +52,7 @@ def _drive(port: int, plaintext: str, stop: threading.Event) -> list[tuple[float
 
 def test_a_worker_killed_mid_traffic_loses_no_answered_requests_usage_event(programmatic_user):
     token = ApiTokenFactory(user=programmatic_user)
-    env = {**server_env(_database_url()), "DJANGO_SETTINGS_MODULE": "config.settings",
+    env = {**server_env(live_database_url()), "DJANGO_SETTINGS_MODULE": "config.settings",
            "SECRET_KEY": settings.SECRET_KEY, "TOKEN_HASH_KEY": settings.TOKEN_HASH_KEY}
     stop = threading.Event()
     with Gunicorn(env) as server, ThreadPoolExecutor(THREADS) as pool:

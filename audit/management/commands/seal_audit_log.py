@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.exceptions import DigestWriteFailed, SealRefused
 from audit.sealing import DEFAULT_BATCH_SIZE, seal_pending
+from common.http import DATABASE_ERRORS
 
 
 class Command(BaseCommand):
@@ -28,4 +29,9 @@ class Command(BaseCommand):
         except DigestWriteFailed as exc:
             raise CommandError(f"sealing failed: {exc}; its seal was rolled back",
                                returncode=1) from None
+        except DATABASE_ERRORS as exc:
+            # A timer runs this every minute: an outage is one line, and the next run catches up.
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(f"sealing failed: the database is unavailable ({reason}); "
+                               "nothing was sealed, the next run seals it", returncode=1) from None
         self.stderr.write(result.summary())
