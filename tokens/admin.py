@@ -210,7 +210,7 @@ class ApiTokenAdmin(TokenStatusMixin, admin.ModelAdmin):
             # A revoked token still offers "Revoke" while its family has a working token.
             "can_revoke": token is not None and (
                 token.revoked_at is None
-                or ApiToken.objects.in_family(token.family_id).usable().exists()),
+                or ApiToken.objects.in_family(token.family_id).live().exists()),
             "can_rotate": token is not None and token.status == ApiToken.Status.ACTIVE
             and not token.is_rotated,
         }
@@ -342,7 +342,8 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
 
     def get_queryset(self, request):
         now = timezone.now()
-        usable = Q(api_tokens__revoked_at__isnull=True, api_tokens__expires_at__gt=now)
+        usable = Q(api_tokens__revoked_at__isnull=True, api_tokens__expires_at__gt=now,
+                   api_tokens__suspended_at__isnull=True)
         return super().get_queryset(request).annotate(
             active_token_count=Count("api_tokens", filter=usable),
             last_token_use=Max("api_tokens__last_used_at"),

@@ -1,5 +1,5 @@
-"""The leak-report throttle: per client address, rate read at use (LEAK_REPORT_RATE), counted in
-the shared cache or, while it fails, in each process (`tokens.counters`)."""
+"""The leak-report and lookup throttles: per client address, rate read at use (LEAK_REPORT_RATE),
+counted in the shared cache or, while it fails, in each process (`tokens.counters`)."""
 
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -19,3 +19,9 @@ class LeakReportThrottle(SimpleRateThrottle):
         audit = getattr(request._request, "audit", None)
         ip = audit.ip if audit is not None else client_ip(request)
         return self.cache_format % {"scope": self.scope, "ident": ip or "unknown"}
+
+
+class TokenLookupThrottle(LeakReportThrottle):
+    """`tokens/lookup/`: the same rate, counted apart (lookups do not use up leak reports)."""
+
+    scope = "token_lookup"
