@@ -16,7 +16,8 @@ class LeakReportThrottle(SimpleRateThrottle):
         return token_settings.leak_report_rate
 
     def get_cache_key(self, request, view) -> str:
-        audit = getattr(request._request, "audit", None)
+        # A DRF request wraps the HttpRequest; the admin's lookup page passes the HttpRequest.
+        audit = getattr(getattr(request, "_request", request), "audit", None)
         ip = audit.ip if audit is not None else client_ip(request)
         return self.cache_format % {"scope": self.scope, "ident": ip or "unknown"}
 
