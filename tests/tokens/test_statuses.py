@@ -181,7 +181,8 @@ def test_a_rotating_badge_says_until_when(zoo, auditor):
 def test_the_badges_are_styled_by_the_product_stylesheet(client):
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("product/admin.css")).read()
+    with open(finders.find("product/admin.css")) as stylesheet:
+        css = stylesheet.read()
     for status in STATUSES:
         assert f".token-status-{status} " in css
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from tests.accounts.factories import PersonFactory, group
 from tests.conftest import api_error, browser_for, client_for
-from tests.tokens.factories import ApiTokenFactory, bearer
+from tests.tokens.factories import bearer
 from tokens.exceptions import NOT_SUSPENDABLE, NOT_SUSPENDED, SUSPENDED_NOT_ROTATABLE
 from tokens.leaks import token_report_leak
 from tokens.models import ApiToken
@@ -120,7 +120,8 @@ def test_a_rotating_token_can_be_suspended_and_resumes_rotating(token_configurat
     client = client_for(token_configurator)
     assert suspend(client, token).json()["status"] == "suspended"
     assert me(token).status_code == 401
-    assert bearer(APIClient(), successor.plaintext).get("/api/v1/me/").status_code == 200  # stopping the old one leaves the new one alone
+    # Stopping the old one leaves the new one alone.
+    assert bearer(APIClient(), successor.plaintext).get("/api/v1/me/").status_code == 200
     assert resume(client, token).json()["status"] == "rotating"
 
 
