@@ -302,3 +302,17 @@ def test_a_key_on_another_curve_is_refused():
     document = json.dumps({"public_keys": [{"key_identifier": "p384", "key": other}]})
     with pytest.raises(KeysError, match=r"\(p384\) is not an ECDSA P-256 public key"):
         parse_keys(document)
+
+
+def test_the_readme_pattern_finds_our_tokens_and_only_them(leaked):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [pattern] = re.findall(r"```\n(\\bpgu_.*)\n```", readme)
+    found = re.compile(pattern)
+    text = f"config: token={leaked.plaintext}\nother: ghp_{'a' * 36} pgu_short"
+    assert found.findall(text) == [leaked.plaintext]
+    for _ in range(50):
+        assert found.fullmatch(crypto.generate())
+    assert found.fullmatch(crypto.build("0123456789abcdefghijABCDEFGHIJ"))  # the shortest
