@@ -1,7 +1,8 @@
 """Token endpoints (API.md §3). Views validate, call one service, serialize the result."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -30,6 +31,10 @@ from tokens.serializers import (
 )
 
 NO_STORE = {"Cache-Control": "no-store"}
+SWITCH_CONFLICT = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="The token's state does not allow this: only an active or rotating token can be "
+                "suspended, only a suspended one resumed.")
 
 
 def issued_response(issued: services.IssuedToken, context: dict) -> Response:
@@ -105,7 +110,7 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @extend_schema(request=None, responses={200: ApiTokenSerializer, 409: SWITCH_CONFLICT})
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
         """Switch the token off (401 for every request) until it is resumed; it still expires."""
@@ -113,7 +118,7 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
                                          request=request)
         return Response(ApiTokenSerializer(_tokens().get(pk=token.pk)).data)
 
-    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @extend_schema(request=None, responses={200: ApiTokenSerializer, 409: SWITCH_CONFLICT})
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """Switch a suspended token back on, with the expiry it always had."""

@@ -5,10 +5,16 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    MethodNotAllowed,
+    NotFound,
+    Throttled,
+)
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -119,12 +125,19 @@ class SecretScanningView(APIView):
     permission_classes = [IsSignedAlert]
 
     def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise MethodNotAllowed(request.method)  # before the signature: 405, as anywhere
         if not token_settings.secret_scanning_keys:
             raise NotFound  # not configured: the endpoint does not exist
         super().initial(request, *args, **kwargs)
 
     @extend_schema(request=ScanningItemSerializer(many=True),
-                   responses={200: ScanningFeedbackSerializer(many=True)})
+                   responses={200: ScanningFeedbackSerializer(many=True),
+                              404: OpenApiResponse(
+                                  response=OpenApiTypes.OBJECT,
+                                  description="SECRET_SCANNING_KEYS is not set: the endpoint "
+                                              "does not exist (the body of any 404).")})
     def post(self, request):
         serializer = ScanningItemSerializer(data=request.data, many=True,
                                             max_length=MAX_ALERT_ITEMS)

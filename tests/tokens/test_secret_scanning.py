@@ -316,3 +316,13 @@ def test_the_readme_pattern_finds_our_tokens_and_only_them(leaked):
     for _ in range(50):
         assert found.fullmatch(crypto.generate())
     assert found.fullmatch(crypto.build("0123456789abcdefghijABCDEFGHIJ"))  # the shortest
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_other_methods_are_405_before_any_signature_check(settings, keys, configured):
+    if not configured:
+        settings.SECRET_SCANNING_KEYS = {}
+    for method in ("get", "put", "patch", "delete"):
+        response = getattr(APIClient(), method)(URL)
+        assert response.status_code == 405, method
+    assert not AuditEvent.objects.exists()
