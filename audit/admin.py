@@ -73,7 +73,7 @@ class ReasonFilter(admin.SimpleListFilter):
     title = "failure reason"
     parameter_name = "reason"
     REASONS = ("malformed", "bad_checksum", "unknown", "revoked", "expired", "rotated",
-               "suspended", "user_inactive", "ip_not_allowed")
+               "suspended", "user_inactive", "ip_not_allowed", "bad_signature")
 
     def lookups(self, request, model_admin):
         return [(reason, reason.replace("_", " ")) for reason in self.REASONS]

@@ -8,7 +8,7 @@ from audit.representation import as_dict
 from common.fields import IdField, IsoDateTimeField
 
 FAILURE_REASONS = ("malformed", "bad_checksum", "unknown", "revoked", "expired", "rotated",
-                   "suspended", "user_inactive", "ip_not_allowed")
+                   "suspended", "user_inactive", "ip_not_allowed", "bad_signature")
 UNKNOWN_FILTER = "Unknown filter. Filters: {names}."
 
 

@@ -29,6 +29,42 @@ def daily_counts(*, actor_id: int, event: str = AuditEvent.Event.TOKEN_USED, day
             for n in range(days)]
 
 
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+
+
+def status_class(status: int | None) -> str | None:
+    """The class of a status ("2xx" for 204); None for no status or one outside 200..599."""
+    if status is None or not 200 <= status <= 599:
+        return None
+    return f"{status // 100}xx"
+
+
+def token_daily_status_counts(*, token_id: int, days: int = 30, today: date | None = None
+                              ) -> list[tuple[date, dict[str, int]]]:
+    """(day, {"2xx": n, "3xx": n, "4xx": n, "5xx": n}) of one token's requests (its `token.used`
+    events) for each of the last `days` days up to today (UTC), zeros included.
+
+    One aggregate statement on the (token_id, occurred_at) index, grouped by day and status.
+    """
+    today = today or timezone.now().date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, time.min, tzinfo=UTC)
+    rows = (
+        AuditEvent.objects.filter(token_id=token_id, occurred_at__gte=since,
+                                  event=AuditEvent.Event.TOKEN_USED)
+        .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
+        .values("day", "status")
+        .annotate(events=Count("id"))
+        .order_by()
+    )
+    series = {first + timedelta(days=n): dict.fromkeys(STATUS_CLASSES, 0) for n in range(days)}
+    for row in rows:
+        klass = status_class(row["status"])
+        if klass is not None and row["day"] in series:
+            series[row["day"]][klass] += row["events"]
+    return list(series.items())
+
+
 def permission_uses(*, actor_id: int, since: datetime) -> dict[str, tuple[int, datetime]]:
     """{"app_label.codename": (uses, last use)} from the actor's token.used events since `since`.
 

@@ -146,3 +146,31 @@ def _development_key(name: str, path: Path) -> str:
     dev_warning(f"{name} is not set: signing audit digests with the development key in {path} "
                 f"({state}).")
     return value
+
+
+def env_scanning_keys(name: str) -> dict[str, str]:
+    """GitHub's `public_keys` JSON document, inline or in the file the variable names, as
+    {key_identifier: PEM}; unset or empty: {} (nothing configured). A document that cannot be
+    read or holds no usable ECDSA P-256 key stops every entry point."""
+    from tokens.scanning import KeysError, parse_keys
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    source = name
+    if not raw.startswith("{"):
+        source = f"{name} ({raw})"
+        try:
+            raw = Path(raw).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not a UTF-8 text file"
+            raise ImproperlyConfigured(
+                f"{name} is neither a JSON document nor a readable file: cannot read {raw}: "
+                f"{reason}.") from None
+    try:
+        return parse_keys(raw)
+    except KeysError as exc:
+        raise ImproperlyConfigured(
+            f"{source} {exc}: give GitHub's secret-scanning public_keys document "
+            '({"public_keys": [{"key_identifier": ..., "key": "-----BEGIN PUBLIC KEY-----...", '
+            '"is_current": true}]}), inline or as a path to a file holding it.') from None

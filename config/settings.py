@@ -11,6 +11,7 @@ from config.env import (
     env_int,
     env_list,
     env_rate,
+    env_scanning_keys,
     env_secret,
     env_signing_key,
     env_str,
@@ -246,6 +247,9 @@ TOKEN_REUSE_DETECTION = env_bool("TOKEN_REUSE_DETECTION", True)
 # from one address, within LOGIN_LOCKOUT_MINUTES lock it for LOGIN_LOCKOUT_MINUTES (at most a week).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
+# Secret-scanning partner alerts (tokens/scanning.py): GitHub's public_keys document, inline or a
+# path to it, checked here; unset, POST tokens/secret-scanning/ answers 404.
+SECRET_SCANNING_KEYS = env_scanning_keys("SECRET_SCANNING_KEYS")
 # How the request path commits usage events (token.used, access.denied of a token request):
 # "async" commits them with synchronous_commit off on PostgreSQL (nothing is lost when a worker
 # dies; a database crash can lose the last ~0.6 s of them), "sync" waits for the WAL flush.
@@ -287,6 +291,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"TokenStatusEnum": "tokens.models.ApiToken.Status"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.schema.add_error_responses",

@@ -1,37 +1,40 @@
 """Token endpoints (API.md §3). Views validate, call one service, serialize the result."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from audit.stats import token_daily_status_counts
 from common.ids import INVALID_ID, parse_id
 from permissions.permissions import IsActiveUser
-from tokens import services
+from tokens import selectors, services, suspension
 from tokens.exceptions import SESSION_SELF_ROTATE
 from tokens.models import ApiToken
 from tokens.permissions import CanIssueTokens, CanViewTokens, for_method
 from tokens.serializers import (
     ApiTokenSerializer,
     IssuedTokenSerializer,
-    LeakReportReceivedSerializer,
-    LeakReportSerializer,
     MeSerializer,
     TokenIssueSerializer,
     TokenRevokeSerializer,
     TokenRotateSerializer,
+    TokenUsageQuerySerializer,
+    TokenUsageSerializer,
     me_body,
+    usage_body,
 )
-from tokens.throttles import LeakReportThrottle
 
 NO_STORE = {"Cache-Control": "no-store"}
-LEAK_RECEIVED = {"detail": "Thank you. If this was a valid token, it no longer works."}
-BAD_STATUS_FILTER = "Give one of: {choices}."
+SWITCH_CONFLICT = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="The token's state does not allow this: only an active or rotating token can be "
+                "suspended, only a suspended one resumed.")
 
 
 def issued_response(issued: services.IssuedToken, context: dict) -> Response:
@@ -74,7 +77,7 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self):
-        if self.action in {"revoke", "rotate"}:
+        if self.action in {"revoke", "rotate", "suspend", "resume"}:
             return [CanIssueTokens()]
         return [CanViewTokens()]
 
@@ -89,20 +92,51 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
             if user_id is None:
                 raise ValidationError({"user": [INVALID_ID]})
             queryset = queryset.filter(user_id=user_id)
-        wanted = params.get("status")
-        if wanted is not None:
-            if wanted not in ApiToken.Status.values:
-                choices = ", ".join(ApiToken.Status.values)
-                raise ValidationError({"status": [BAD_STATUS_FILTER.format(choices=choices)]})
-            queryset = queryset.with_status(wanted)
-        return queryset
+        return selectors.with_status_filter(queryset, params.get("status"),
+                                            params.get("expiring_within"))
 
     @extend_schema(parameters=[
         OpenApiParameter("user", int, description="Only this user's tokens."),
-        OpenApiParameter("status", str, enum=ApiToken.Status.values),
+        OpenApiParameter(
+            "status", str,
+            description="Only tokens with this status (the `status` field: `active` does not "
+                        "include `rotating`), or `expiring`: active tokens that expire within "
+                        "`expiring_within` days (14 by default). Several, comma-separated, "
+                        "match any of them. One of: " + ", ".join(selectors.STATUS_FILTERS) + "."),
+        OpenApiParameter(
+            "expiring_within", int,
+            description="With `status=expiring`: the window in days, 1 to 365 (default 14)."),
     ])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer, 409: SWITCH_CONFLICT})
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        """Switch the token off (401 for every request) until it is resumed; it still expires."""
+        token = suspension.token_suspend(actor=request.user, token=self.get_object(),
+                                         request=request)
+        return Response(ApiTokenSerializer(_tokens().get(pk=token.pk)).data)
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer, 409: SWITCH_CONFLICT})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Switch a suspended token back on, with the expiry it always had."""
+        token = suspension.token_resume(actor=request.user, token=self.get_object(),
+                                        request=request)
+        return Response(ApiTokenSerializer(_tokens().get(pk=token.pk)).data)
+
+    @extend_schema(parameters=[TokenUsageQuerySerializer], responses={200: TokenUsageSerializer})
+    @action(detail=True, methods=["get"])
+    def usage(self, request, pk=None):
+        """Requests made with the token per day (UTC) and per status class (its token.used
+        events)."""
+        token = self.get_object()
+        query = TokenUsageQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        days = query.validated_data["days"]
+        return Response(usage_body(token, days,
+                                   token_daily_status_counts(token_id=token.pk, days=days)))
 
     @extend_schema(request=TokenRevokeSerializer, responses={200: ApiTokenSerializer})
     @action(detail=True, methods=["post"])
@@ -123,22 +157,6 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
         issued = services.token_rotate(actor=request.user, token=token, request=request,
                                        grace_hours=serializer.validated_data["grace_hours"])
         return issued_response(issued, self.get_serializer_context())
-
-
-class LeakReportView(APIView):
-    """Anyone who finds a leaked token can kill it; the answer never tells whether it matched."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [LeakReportThrottle]
-
-    @extend_schema(request=LeakReportSerializer, responses={202: LeakReportReceivedSerializer},
-                   auth=[])
-    def post(self, request):
-        serializer = LeakReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.token_report_leak(plaintext=serializer.validated_data["token"], request=request)
-        return Response(LEAK_RECEIVED, status=status.HTTP_202_ACCEPTED)
 
 
 class MeView(APIView):

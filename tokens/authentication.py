@@ -88,6 +88,8 @@ class BearerTokenAuthentication(BaseAuthentication):
             return "revoked"
         if token.expires_at <= now:
             return "rotated" if token.is_rotated else "expired"
+        if token.suspended_at is not None:
+            return "suspended"
         user = token.user
         # A personal user's token cannot exist (the services refuse it); refuse it anyway.
         if not user.is_active or user.category != user.Category.PROGRAMMATIC:

@@ -40,6 +40,11 @@ class TokenSettings:
     def reuse_detection(self) -> bool:
         return settings.TOKEN_REUSE_DETECTION
 
+    @property
+    def secret_scanning_keys(self) -> dict[str, str]:
+        """{key_identifier: PEM} of the secret-scanning partner; {}: the endpoint is off."""
+        return getattr(settings, "SECRET_SCANNING_KEYS", None) or {}
+
 
 token_settings = TokenSettings()
 

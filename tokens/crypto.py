@@ -93,3 +93,13 @@ def parse(token: str, prefix: str | None = None) -> ParsedToken:
 def digest(token: str) -> str:
     """The keyed digest stored and looked up: HMAC-SHA256 with TOKEN_HASH_KEY, hex."""
     return hmac.new(token_settings.hash_key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_digest(token: str) -> str | None:
+    """The digest to look `token` up by, or None for a string that is not a token of our format
+    (malformed or a bad checksum: never looked up)."""
+    try:
+        parse(token)
+    except TokenFormatError:
+        return None
+    return digest(token)

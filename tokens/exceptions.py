@@ -4,7 +4,7 @@ from common import errors
 
 
 class TokenConflict(errors.Conflict):
-    """The token's state does not allow the action (revoked, expired, already rotated)."""
+    """The token's state does not allow the action (revoked, expired, rotated, suspended)."""
 
     default_message = "The token's state does not allow this."
 
@@ -15,6 +15,9 @@ TOO_MANY_TOKENS = ("This programmatic user already has {maximum} active tokens, 
                    "TOKEN_MAX_PER_USER allows. Revoke one it no longer needs, or rotate one "
                    "instead of issuing another.")
 NOT_ROTATABLE = "Only an active token that was not rotated before can be rotated."
+SUSPENDED_NOT_ROTATABLE = "This token is suspended: resume it before rotating it."
+NOT_SUSPENDABLE = "Only an active token (or one in its rotation grace period) can be suspended."
+NOT_SUSPENDED = "This token is not suspended."
 READ_ONLY = "This token is read-only: it may only use GET, HEAD and OPTIONS."
 PERSONAL_USER = "Tokens can only be issued for programmatic users."
 INACTIVE_USER = "This programmatic user is inactive; reactivate it before issuing tokens."

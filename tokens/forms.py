@@ -78,3 +78,15 @@ class ProgrammaticUserPickForm(forms.Form):
         queryset=User.objects.programmatic().filter(is_active=True).order_by("username"),
         label="Programmatic user", empty_label="Choose…",
     )
+
+
+class TokenLookupForm(forms.Form):
+    """The token an auditor found; never shown back (the field is emptied after a lookup)."""
+
+    token = forms.CharField(
+        max_length=512, strip=True, label="Token",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                          "size": 60}),
+        help_text="Paste the whole token (pgu_…). It is not stored or logged; the lookup is "
+                  "recorded in the audit log, and it does not revoke the token.",
+    )

@@ -34,9 +34,14 @@ def validate_rate(value) -> None:
 
 class ApiToken(models.Model):
     class Status(models.TextChoices):
+        """What a token is now; `status_at` decides, the querysets' `with_status` agrees."""
+
         ACTIVE = "active"
+        ROTATING = "rotating"  # replaced by rotation, still working until its grace ends
+        ROTATED = "rotated"  # replaced by rotation, its grace over
         EXPIRED = "expired"
         REVOKED = "revoked"
+        SUSPENDED = "suspended"  # switched off for now; resumable until it expires
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
@@ -76,6 +81,9 @@ class ApiToken(models.Model):
         "self", on_delete=models.CASCADE, null=True, blank=True, editable=False,
         related_name="family_members",
     )
+    # AWS's inactive/active switch: a column of the token's row, so authentication reads it in
+    # the query it already makes. The expiry runs on while a token is suspended.
+    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     rate_limit = models.CharField(
         max_length=20, null=True, blank=True, validators=[validate_rate],
         help_text="Requests allowed per window, e.g. 100/minute; empty: TOKEN_RATE, if set.",
@@ -121,11 +129,14 @@ class ApiToken(models.Model):
             raise ValidationError({"family": SAME_FAMILY})
 
     def status_at(self, now) -> str:
+        """Revoked, then out of time (rotated or expired), then suspended, rotating, active."""
         if self.revoked_at is not None:
             return self.Status.REVOKED
         if self.expires_at <= now:
-            return self.Status.EXPIRED
-        return self.Status.ACTIVE
+            return self.Status.ROTATED if self.is_rotated else self.Status.EXPIRED
+        if self.suspended_at is not None:
+            return self.Status.SUSPENDED
+        return self.Status.ROTATING if self.is_rotated else self.Status.ACTIVE
 
     @property
     def status(self) -> str:
@@ -139,6 +150,10 @@ class ApiToken(models.Model):
     def permission_scope(self) -> Scope:
         """The part of its user's permissions a request with this token may use."""
         return READ_ONLY if self.read_only else FULL
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     def allows_ip(self, ip: str | None) -> bool:
         """Whether a caller at `ip` may use this token (an empty allow-list allows any)."""

@@ -1,5 +1,6 @@
-"""E-mails to accountable contacts: tokens that expire soon (once per expiry), and a token family
-revoked because a replaced token was used again (once per detection)."""
+"""E-mails to accountable contacts: tokens that expire soon (once per expiry), a token family
+revoked because a replaced token was used again (once per detection), a token revoked because it
+was reported leaked (once per revocation). Never a secret in a mail."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from tokens.models import ApiToken
 
 SUBJECT = "API tokens expiring within {days} days"
 REUSE_SUBJECT = "API tokens of {username} revoked: a replaced token was used again"
+LEAK_SUBJECT = "API tokens of {username} revoked: a token was reported leaked"
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,10 @@ def _body(tokens: list[ApiToken], days: int) -> str:
 
 
 def tokens_notify_expiring(*, days: int, now=None) -> Sent:
-    """One e-mail per contact listing their usable tokens expiring within `days`.
+    """One e-mail per contact listing their active tokens expiring within `days`.
 
-    A token is notified once per expiry date (rotation or a new expiry notifies again). The
+    A token already rotated (in its grace period: its successor is what matters) or suspended
+    needs no rotation and is not listed. A token is notified once per expiry date. The
     mail cannot be part of a transaction: it is sent first, then its events are recorded, so a
     crash in between may repeat a notice but never loses one.
     """
@@ -86,4 +89,27 @@ def notify_reuse_detected(*, presented: ApiToken, revoked: list[ApiToken], ip: s
         "a new token. The audit log lists these revocations with the reason reuse_detected.",
     ]
     send_mail(REUSE_SUBJECT.format(username=user.username), "\n".join(lines) + "\n",
+              settings.DEFAULT_FROM_EMAIL, [user.contact_email])
+
+
+def notify_leak_revoked(*, reported: ApiToken, revoked: list[ApiToken], source: str | None,
+                        now=None) -> None:
+    """Tell the accountable contact that `reported` was reported leaked (found at `source`, when
+    a secret-scanning partner says where) and that the tokens listed were revoked."""
+    now = now or timezone.now()
+    user = reported.user
+    where = f" It was found at {source}." if source else ""
+    lines = [
+        f"The API token {reported.name} ({reported.hint}…) of the programmatic user "
+        f"{user.username} was reported leaked on {now:%Y-%m-%d %H:%M} UTC.{where}",
+        "Anyone who found it could have used it, so it was revoked at once, with every token "
+        "derived from the same original by rotation:",
+        "",
+        *(f"- {token.name} ({token.hint}…), token {token.pk}" for token in revoked),
+        "",
+        "The integration stops working with these tokens. Remove the token from where it was "
+        "exposed, check the audit log for its use, then ask a token configurator to issue a new "
+        "token. The audit log lists these revocations with the reason reported leaked.",
+    ]
+    send_mail(LEAK_SUBJECT.format(username=user.username), "\n".join(lines) + "\n",
               settings.DEFAULT_FROM_EMAIL, [user.contact_email])

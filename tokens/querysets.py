@@ -37,30 +37,47 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
     def expired(self, now=None):
+        """Out of time, whether by expiry or at the end of a rotation's grace."""
         return self.not_revoked().filter(expires_at__lte=now or timezone.now())
 
-    def usable(self, now=None):
-        """Tokens that authenticate now (their user's state aside)."""
+    def live(self, now=None):
+        """Neither revoked nor out of time: usable, or suspended and resumable. What a family or
+        a deactivation revokes, and what TOKEN_MAX_PER_USER counts."""
         return self.not_revoked().filter(expires_at__gt=now or timezone.now())
+
+    def usable(self, now=None):
+        """Tokens that authenticate now (their user's state aside): live and not suspended."""
+        return self.live(now).filter(suspended_at__isnull=True)
 
     def in_family(self, family: int):
         """Every token of one rotation family (the `family` index)."""
         return self.filter(family_id=family)
 
     def counted_against_the_limit(self, now=None):
-        """The tokens TOKEN_MAX_PER_USER counts: usable and not already replaced by rotation."""
-        return self.usable(now).filter(rotated_at__isnull=True)
+        """The tokens TOKEN_MAX_PER_USER counts: live (a suspended one can be resumed) and not
+        already replaced by rotation."""
+        return self.live(now).filter(rotated_at__isnull=True)
 
     def with_status(self, status: str, now=None):
-        """`status` is one of ApiToken.Status; an unknown value matches nothing."""
-        by_status = {"active": self.usable, "expired": self.expired, "revoked": self.revoked}
+        """The tokens whose `status` is `status` now (ApiToken.status_at, in SQL); an unknown
+        value matches nothing."""
+        now = now or timezone.now()
+        live, out_of_time = self.live(now), self.expired(now)
+        by_status = {
+            "active": lambda: live.filter(suspended_at__isnull=True, rotated_at__isnull=True),
+            "rotating": lambda: live.filter(suspended_at__isnull=True, rotated_at__isnull=False),
+            "suspended": lambda: live.filter(suspended_at__isnull=False),
+            "expired": lambda: out_of_time.filter(rotated_at__isnull=True),
+            "rotated": lambda: out_of_time.filter(rotated_at__isnull=False),
+            "revoked": self.revoked,
+        }
         query = by_status.get(status)
-        if query is None:
-            return self.none()
-        return query(now) if status != "revoked" else query()
+        return self.none() if query is None else query()
 
     def expiring_between(self, start, end):
-        return self.usable(start).filter(expires_at__lte=end)
+        """Active tokens (neither suspended nor already rotated: those need no action) whose
+        expiry falls by `end`."""
+        return self.with_status("active", start).filter(expires_at__lte=end)
 
 
 @functools.cache

@@ -48,11 +48,11 @@ def lock_family(family: int) -> None:
 
 def revoke_family(*, family: int, actor, reason: str, now, request=None,
                   details: dict | None = None) -> list[ApiToken]:
-    """Revoke every token of `family` that still works; the tokens revoked, in id order."""
+    """Revoke every live token of `family` (suspended ones too); the tokens revoked, in id order."""
     lock_family(family)
     members = list(
         ApiToken.objects.select_for_update(of=("self",)).select_related("user")
-        .in_family(family).usable(now).order_by("id")
+        .in_family(family).live(now).order_by("id")
     )
     for member in members:
         revoke_row(member, actor=actor, reason=reason, now=now, request=request,

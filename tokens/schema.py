@@ -18,3 +18,16 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "pgu_ token",
                 "description": TOKEN_FORMAT}
+
+
+class PartnerSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = "tokens.api_reports.PartnerSignatureAuthentication"
+    name = "SecretScanningSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey", "in": "header", "name": "Github-Public-Key-Signature",
+            "description": "GitHub's secret-scanning alert signature: ECDSA P-256 (SHA-256) over "
+                           "the raw body, DER in base64, by the key named in "
+                           "`Github-Public-Key-Identifier` (one of SECRET_SCANNING_KEYS).",
+        }

@@ -1,16 +1,23 @@
-"""Reads of tokens for people: what needs a configurator's attention."""
+"""Reads of tokens for people: what needs a configurator's attention, lists by status."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
+from common.errors import Invalid
 from tokens.models import ApiToken
 
 EXPIRING_DAYS = 14
+MAX_EXPIRING_DAYS = 365
+EXPIRING = "expiring"
+STATUS_FILTERS = (*ApiToken.Status.values, EXPIRING)
+BAD_STATUS_FILTER = "Give one or more of {choices}, separated by commas."
+BAD_EXPIRING_WITHIN = f"Give a whole number of days from 1 to {MAX_EXPIRING_DAYS}."
+EXPIRING_WITHIN_ALONE = "expiring_within goes with status=expiring."
 
 
 def expiring_soon(now=None, days: int = EXPIRING_DAYS):
-    """Tokens that still work and expire within `days`."""
+    """Active tokens (neither suspended nor already rotated) that expire within `days`."""
     now = now or timezone.now()
     return ApiToken.objects.expiring_between(now, now + timedelta(days=days))
 
@@ -18,3 +25,38 @@ def expiring_soon(now=None, days: int = EXPIRING_DAYS):
 def never_used(now=None):
     """Tokens that still work and have never authenticated a request."""
     return ApiToken.objects.usable(now or timezone.now()).filter(last_used_at__isnull=True)
+
+
+def parse_expiring_within(raw: str | None) -> int | None:
+    """`expiring_within` as days (1..365), None when absent; Invalid otherwise."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_EXPIRING_DAYS:
+        raise Invalid.field("expiring_within", BAD_EXPIRING_WITHIN)
+    return int(text)
+
+
+def with_status_filter(queryset, status: str | None, expiring_within: str | None = None,
+                       now=None):
+    """`queryset` narrowed by `?status=` (statuses and `expiring`, comma-separated: any of them)
+    and `?expiring_within=` days (with `expiring`; 14 without it); Invalid on a bad value."""
+    days = parse_expiring_within(expiring_within)
+    if status is None:
+        if days is not None:
+            raise Invalid.field("expiring_within", EXPIRING_WITHIN_ALONE)
+        return queryset
+    wanted = [part.strip() for part in status.split(",")]
+    if not wanted or any(part not in STATUS_FILTERS for part in wanted):
+        raise Invalid.field("status", BAD_STATUS_FILTER.format(choices=", ".join(STATUS_FILTERS)))
+    if days is not None and EXPIRING not in wanted:
+        raise Invalid.field("expiring_within", EXPIRING_WITHIN_ALONE)
+    now = now or timezone.now()
+    matching = queryset.none()
+    for part in dict.fromkeys(wanted):
+        if part == EXPIRING:
+            end = now + timedelta(days=days or EXPIRING_DAYS)
+            matching = matching | queryset.expiring_between(now, end)
+        else:
+            matching = matching | queryset.with_status(part, now)
+    return matching

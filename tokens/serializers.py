@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from audit.stats import STATUS_CLASSES
 from common.errors import Invalid
 from common.fields import BoundedListField
 from tokens import services
@@ -10,6 +11,8 @@ from tokens.models import ApiToken
 
 UNKNOWN_FIELD = "Unknown field."
 MAX_REPORTED_LENGTH = 512  # far longer than any token (the Bearer header's own limit)
+DEFAULT_USAGE_DAYS = 30
+MAX_USAGE_DAYS = 365
 
 
 class StrictFieldsMixin:
@@ -29,7 +32,7 @@ def _field_errors(error: Invalid) -> serializers.ValidationError:
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
-    status = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=ApiToken.Status.choices, read_only=True)
     created_by = serializers.CharField(source="created_by_username", read_only=True)
     revoked_by = serializers.CharField(source="revoked_by_username", read_only=True)
     rotated_from = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
@@ -41,7 +44,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
             "id", "user", "username", "name", "description", "hint", "status", "read_only",
             "allowed_ips", "created_at", "created_by", "expires_at", "last_used_at",
             "last_used_ip", "revoked_at", "revoked_by", "revoked_reason", "rotated_from",
-            "replaced_by", "grace_until", "family", "rate_limit",
+            "replaced_by", "grace_until", "family", "rate_limit", "suspended_at",
         ]
         read_only_fields = fields
 
@@ -118,6 +121,110 @@ class LeakReportSerializer(serializers.Serializer):
 
 class LeakReportReceivedSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class DaysField(serializers.IntegerField):
+    """A whole number of days in ASCII digits (a JSON integer too): never `30.0` or `1e1`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not (
+            isinstance(data, int) or (isinstance(data, str) and data.isascii() and data.isdigit()
+                                      and len(data) <= 3)
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TokenUsageQuerySerializer(StrictFieldsMixin, serializers.Serializer):
+    days = DaysField(min_value=1, max_value=MAX_USAGE_DAYS, required=False,
+                     default=DEFAULT_USAGE_DAYS,
+                     help_text=f"The window, in days up to today (UTC): 1 to {MAX_USAGE_DAYS}.")
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    """Requests in all, and per status class ("2xx" ... "5xx": not names a class body takes)."""
+
+    def get_fields(self) -> dict:
+        return {"total": serializers.IntegerField(),
+                **{name: serializers.IntegerField() for name in STATUS_CLASSES}}
+
+
+class DailyUsageSerializer(StatusCountsSerializer):
+    def get_fields(self) -> dict:
+        return {"date": serializers.DateField(), **super().get_fields()}
+
+
+class TokenUsageSerializer(serializers.Serializer):
+    """The shape of `GET tokens/{id}/usage/` (for the schema; `usage_body` builds it)."""
+
+    token = serializers.IntegerField()
+    days = serializers.IntegerField()
+    since = serializers.DateField()
+    until = serializers.DateField(help_text="The last day counted (today, UTC), inclusive.")
+    totals = StatusCountsSerializer()
+    daily = DailyUsageSerializer(many=True)
+
+
+def _counts(values: dict[str, int]) -> dict:
+    return {"total": sum(values.values()), **{name: values[name] for name in STATUS_CLASSES}}
+
+
+def usage_body(token: ApiToken, days: int, series: list) -> dict:
+    """A token's usage: totals and, for each day, requests per status class."""
+    totals = dict.fromkeys(STATUS_CLASSES, 0)
+    for _, values in series:
+        for name in STATUS_CLASSES:
+            totals[name] += values[name]
+    return {
+        "token": token.pk,
+        "days": days,
+        "since": series[0][0].isoformat(),
+        "until": series[-1][0].isoformat(),
+        "totals": _counts(totals),
+        "daily": [{"date": day.isoformat(), **_counts(values)} for day, values in series],
+    }
+
+
+class TokenLookupSerializer(StrictFieldsMixin, serializers.Serializer):
+    token = StringField(trim_whitespace=True, max_length=MAX_REPORTED_LENGTH,
+                        help_text="The token found (never stored, logged or answered back).")
+
+
+class LookupUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    contact_email = serializers.EmailField(help_text="The accountable person.")
+    is_active = serializers.BooleanField()
+
+
+class TokenLookupResultSerializer(serializers.ModelSerializer):
+    """Whose token it is: never the plaintext or the digest."""
+
+    user = LookupUserSerializer(read_only=True)
+    status = serializers.ChoiceField(choices=ApiToken.Status.choices, read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "hint", "user", "status", "family", "last_used_at",
+                  "last_used_ip", "expires_at"]
+        read_only_fields = fields
+
+
+class ScanningItemSerializer(serializers.Serializer):
+    """One match of a secret-scanning alert (GitHub's format; fields it may add are ignored)."""
+
+    token = StringField(trim_whitespace=False, max_length=MAX_REPORTED_LENGTH)
+    type = StringField(max_length=200, required=False, allow_blank=True, default="")
+    url = StringField(max_length=2048, required=False, allow_blank=True, default="")
+    source = StringField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ScanningFeedbackSerializer(serializers.Serializer):
+    """GitHub's feedback for one reported token."""
+
+    token_raw = serializers.CharField()
+    token_type = serializers.CharField()
+    label = serializers.ChoiceField(choices=["true_positive", "false_positive"])
 
 
 class MeTokenSerializer(serializers.ModelSerializer):

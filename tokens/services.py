@@ -1,7 +1,8 @@
-"""Writes on tokens: issue, rotate, revoke, leak report, last use.
+"""Writes on tokens: issue, rotate, revoke, last use.
 
 Each lifecycle change records its audit event in the same transaction (DESIGN rule 15); the admin,
-the API and the commands call these and nothing else. Reuse detection is in `tokens.reuse`.
+the API and the commands call these and nothing else. Reuse detection is in `tokens.reuse`,
+suspension in `tokens.suspension`, leak reports in `tokens.leaks`.
 """
 
 import logging
@@ -29,6 +30,7 @@ from tokens.exceptions import (
     INACTIVE_USER,
     NOT_ROTATABLE,
     PERSONAL_USER,
+    SUSPENDED_NOT_ROTATABLE,
     TOO_MANY_TOKENS,
     TokenConflict,
 )
@@ -44,7 +46,6 @@ from tokens.revocation import actor_snapshot, family_of, lock_family, revoke_fam
 logger = logging.getLogger(__name__)
 Event = AuditEvent.Event
 
-LEAK_REASON = "reported leaked"
 DEACTIVATED_REASON = "user deactivated"
 
 
@@ -235,6 +236,8 @@ def token_rotate(
     now = timezone.now()
     if token.revoked_at is not None or token.is_rotated or token.expires_at <= now:
         raise TokenConflict(NOT_ROTATABLE)
+    if token.is_suspended:
+        raise TokenConflict(SUSPENDED_NOT_ROTATABLE)
     _check_holder(token.user)
     ensure_may_obtain_credentials(actor, token.user)
     lifetime = min(token.expires_at - token.created_at,
@@ -268,40 +271,12 @@ def token_self_rotate(*, token: ApiToken, request=None) -> IssuedToken:
 
 
 @transaction.atomic
-def token_report_leak(*, plaintext: str, request=None) -> bool:
-    """Revoke a token anyone found leaked, and every token of its rotation family that still
-    works. Whether it matched is never told to the reporter."""
-    token = None
-    try:
-        crypto.parse(plaintext)
-    except crypto.TokenFormatError:
-        pass
-    else:
-        token = ApiToken.objects.filter(digest=crypto.digest(plaintext)).first()
-    if token is None:
-        record(Event.TOKEN_LEAK_REPORTED, request=request, details={"matched": False})
-        return False
-    root = family_of(token)
-    lock_family(root)
-    token = _locked(token)
-    now = timezone.now()
-    newly_revoked = token.revoked_at is None
-    if newly_revoked:
-        revoke_row(token, actor=None, reason=LEAK_REASON, now=now, request=request,
-                   details={"family": root})
-    revoke_family(family=root, actor=None, reason=LEAK_REASON, now=now, request=request)
-    record(Event.TOKEN_LEAK_REPORTED, token=token, target=token.user, request=request,
-           details={"matched": True, "revoked": newly_revoked})
-    return True
-
-
-@transaction.atomic
 def tokens_revoke_for_user(*, user, actor, request=None,
                            reason: str = DEACTIVATED_REASON) -> int:
-    """Revoke every token of `user` that still works (the deactivation hook)."""
+    """Revoke every live token of `user`, suspended ones too (the deactivation hook)."""
     now = timezone.now()
     tokens = list(
-        ApiToken.objects.select_for_update().filter(user=user).usable(now).order_by("id")
+        ApiToken.objects.select_for_update().filter(user=user).live(now).order_by("id")
     )
     for token in tokens:
         token.user = user

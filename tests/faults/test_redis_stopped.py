@@ -26,9 +26,9 @@ pytestmark = [pytest.mark.postgres, postgres_only, pytest.mark.slow,
 
 RATE = 3
 UNKNOWN = crypto.build("B" * 40, "pgu_")  # well-formed, so it fails as `unknown`
-WENT_DOWN = "tokens.counters: The shared cache failed (ConnectionError"
-CAME_BACK = "tokens.counters: The shared cache answers again: abuse limits are shared again."
-RESUME_WITHIN = 45  # seconds: the counters retry the shared cache every 30 s (tokens.counters)
+WENT_DOWN = "common.counters: The shared cache failed (ConnectionError"
+CAME_BACK = "common.counters: The shared cache answers again: abuse limits are shared again."
+RESUME_WITHIN = 45  # seconds: the counters retry the shared cache every 30 s (common.counters)
 
 
 def env_for(redis_url: str) -> dict:
@@ -91,7 +91,7 @@ def test_redis_stopped_limits_fall_back_per_process_and_the_shared_count_resumes
 
     for log in logs:
         text = log.read_text()
-        assert text.count("tokens.counters: The shared cache failed") == 1
+        assert text.count("common.counters: The shared cache failed") == 1
         assert text.count(WENT_DOWN) == 1
         assert text.count(CAME_BACK) == 1
         assert "Traceback" not in text
@@ -124,7 +124,7 @@ def test_a_redis_that_hangs_costs_one_request_its_socket_timeout_and_no_more(
     assert 0.9 < first.took < 3
     assert max(a.took for a in after) < 0.5
     text = log.read_text()
-    assert text.count("tokens.counters: The shared cache failed (TimeoutError") == 1
+    assert text.count("common.counters: The shared cache failed (TimeoutError") == 1
     assert "Traceback" not in text
     print(f"\nFAULT redis frozen: the first request waited {first.took:.2f} s (the cache's "
           f"socket timeout), the next ten at most {max(a.took for a in after):.3f} s each")

@@ -280,3 +280,29 @@ def test_the_migration_gives_existing_rotation_chains_their_family():
     families = dict(ApiToken.objects.values_list("id", "family_id"))
     assert families == {a.pk: a.pk, b.pk: a.pk, c.pk: a.pk, lone.pk: lone.pk, x.pk: x.pk,
                         y.pk: x.pk}
+
+
+def test_a_leak_report_mails_the_accountable_contact_once(token):
+    """Issue 16: a token revoked through revoke-leaked/ left its contact unaware."""
+    from django.core import mail
+
+    successor = services.token_rotate(actor=None, token=token, grace_hours=24).token
+    for _ in range(2):
+        response = APIClient().post(LEAK_URL, {"token": token.plaintext}, format="json")
+        assert response.status_code == 202
+    [message] = mail.outbox
+    assert message.to == [token.user.contact_email]
+    assert message.subject == (f"API tokens of {token.user.username} revoked: a token was "
+                               "reported leaked")
+    assert f"token {token.pk}" in message.body and f"token {successor.pk}" in message.body
+    assert token.plaintext not in message.body and token.digest not in message.body
+    assert "It was found at" not in message.body
+
+
+def test_an_unmatched_leak_report_mails_nobody(token):
+    from django.core import mail
+
+    from tokens import crypto
+
+    APIClient().post(LEAK_URL, {"token": crypto.generate()}, format="json")
+    assert mail.outbox == []

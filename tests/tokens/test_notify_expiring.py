@@ -86,3 +86,25 @@ def test_bad_days_are_one_line(days):
     with pytest.raises(CommandError) as caught:
         notify("--days", days)
     assert str(caught.value) == "--days must be a whole number from 1 to 365."
+
+
+def test_a_token_already_rotated_is_not_asked_to_rotate(tokens):
+    """Issue 18: the expiry mail asked to rotate a token already rotated (in its grace)."""
+    from tokens.services import token_rotate
+
+    successor = token_rotate(actor=None, token=tokens["erp"], grace_hours=24).token
+    assert notify() == "Notified 2 contacts about 3 tokens."  # the successor expires soon too
+    ann = next(message for message in mail.outbox if message.to == ["ann@example.com"]).body
+    assert f"erp-sync ({tokens['erp'].hint}…)" not in ann
+    assert f"erp-sync ({successor.hint}…)" in ann and "bi-export (" in ann
+    notified = AuditEvent.objects.filter(event="token.expiry_notified")
+    assert not notified.filter(token_id=tokens["erp"].pk).exists()
+    assert notified.filter(token_id=successor.pk).exists()
+
+
+def test_a_suspended_token_is_not_listed(tokens):
+    from tokens.suspension import token_suspend
+
+    token_suspend(actor=None, token=tokens["crm"])
+    assert notify() == "Notified 1 contacts about 2 tokens."
+    assert [message.to for message in mail.outbox] == [["ann@example.com"]]

@@ -128,7 +128,7 @@ class Command(BaseCommand):
 
     def fresh_demo_token(self, integration: User) -> str:
         """Revoke the previous demo token(s), issue a new one; its plaintext."""
-        previous = ApiToken.objects.filter(user=integration, name=DEMO_TOKEN_NAME).usable()
+        previous = ApiToken.objects.filter(user=integration, name=DEMO_TOKEN_NAME).live()
         for token in previous:
             token_services.token_revoke(actor=None, token=token, reason="replaced by seed_demo")
         issued = token_services.token_issue(actor=None, user=integration, name=DEMO_TOKEN_NAME,

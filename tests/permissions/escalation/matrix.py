@@ -24,10 +24,21 @@ TOKEN_EDIT = ("a token's name and description (token.updated); add and delete ar
 TOKEN_REVOKE = ("revoking a token takes a credential away and gives nothing: any token "
                 "configurator may, as may anyone holding the plaintext (revoke-leaked)")
 
+TOKEN_SWITCH = ("suspending or resuming switches an existing credential off or on: no permission "
+                "is given and no secret handed over (any token configurator may, as for revoke)")
+TOKEN_LOOKUP = ("an auditor learns whose a token is: a read (its only write is the audit event "
+                "token.looked_up); nothing is given or revoked")
+SECRET_SCANNING = ("a secret-scanning partner's signed alert: it only revokes tokens (reported "
+                   "leaked), like revoke-leaked")
+
 NOT_A_PERMISSION_PATH = {
     "api/v1/tokens/revoke-leaked/": TOKEN_REVOKE,
     "api/v1/me/token/rotate/": "the token in use replaces itself: same user, nothing given",
     "api/v1/^tokens/(?P<pk>[0-9]+)/revoke/$": TOKEN_REVOKE,
+    "api/v1/^tokens/(?P<pk>[0-9]+)/suspend/$": TOKEN_SWITCH,
+    "api/v1/^tokens/(?P<pk>[0-9]+)/resume/$": TOKEN_SWITCH,
+    "api/v1/tokens/lookup/": TOKEN_LOOKUP,
+    "api/v1/tokens/secret-scanning/": SECRET_SCANNING,
     "api/v1/^projects/$": BUSINESS,
     "api/v1/^projects/(?P<pk>[0-9]+)/$": BUSINESS,
     "api/v1/^invoices/$": BUSINESS,
@@ -86,6 +97,9 @@ NOT_A_PERMISSION_PATH = {
     "admin/tokens/apitoken/issue/": (
         "picks a programmatic user and redirects to the issue page (in the matrix)"),
     "admin/tokens/apitoken/<int:token_id>/revoke/": TOKEN_REVOKE,
+    "admin/tokens/apitoken/<int:token_id>/suspend/": TOKEN_SWITCH,
+    "admin/tokens/apitoken/<int:token_id>/resume/": TOKEN_SWITCH,
+    "admin/tokens/apitoken/lookup/": TOKEN_LOOKUP,
     "admin/tokens/apitoken/": "lists tokens; no bulk action (delete is refused to everyone)",
     "admin/tokens/apitoken/add/": TOKEN_EDIT,
     "admin/tokens/apitoken/<path:object_id>/history/": READ_ONLY,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from tokens.models import ApiToken
+from tokens.selectors import STATUS_FILTERS, with_status_filter
 from tokens.serializers import ApiTokenSerializer
 
 COLUMNS = ("id", "user", "name", "hint", "status", "expires", "last used")
@@ -24,7 +25,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--user", help="Only this programmatic user's tokens.")
-        parser.add_argument("--status", choices=ApiToken.Status.values)
+        parser.add_argument(
+            "--status", choices=STATUS_FILTERS,
+            help="Only tokens with this status; expiring: active ones expiring within 14 days.")
         parser.add_argument("--json", action="store_true", dest="as_json",
                             help="JSON, each token as GET /api/v1/tokens/{id}/ shows it.")
 
@@ -35,8 +38,7 @@ class Command(BaseCommand):
             if owner is None:
                 raise CommandError(f"No user named {user!r}.")
             tokens = tokens.filter(user=owner)
-        if status is not None:
-            tokens = tokens.with_status(status)
+        tokens = with_status_filter(tokens, status)
         if as_json:
             self.stdout.write(json.dumps(ApiTokenSerializer(tokens, many=True).data, indent=2))
             return
