@@ -348,3 +348,23 @@ def test_the_check_runs_with_the_database_unreachable(fetched):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1].startswith("export intact: 8 events on 10 lines")
+
+
+@pytest.mark.parametrize("command", ["verify_audit_log", "seal_audit_log"])
+def test_the_database_commands_say_in_one_line_that_the_database_is_unreachable(command):
+    """verify_audit_log needs the database: unreachable, it exits 2 (nothing checked, nothing
+    found broken) with one line, never a traceback; seal_audit_log exits 1 the same way."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.update(DEBUG="1", DATABASE_URL="postgres://nobody@127.0.0.1:1/unreachable",
+               DATABASE_CONNECT_TIMEOUT="2")
+    result = subprocess.run([sys.executable, "manage.py", command], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    expected = {"verify_audit_log": (2, "CommandError: verification not possible: the database "
+                                        "is unavailable ("),
+                "seal_audit_log": (1, "CommandError: sealing failed: the database is "
+                                      "unavailable (")}[command]
+    assert (result.returncode, result.stdout) == (expected[0], "")
+    # The development settings' one-line warnings come first; then the command's one line.
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(expected[1]), result.stderr

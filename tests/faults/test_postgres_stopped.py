@@ -110,6 +110,7 @@ def test_postgresql_stopped_under_load_answers_503_recovers_and_keeps_answered_e
             assert_probes_say_unavailable(server.url)
             # The sealing timer fires during the outage (the traffic goes on meanwhile).
             sealing = run_manage(env, "seal_audit_log")
+            verifying = run_manage(env, "verify_audit_log")
             cluster.start()
             started = time.monotonic()
             for traffic in (reads, writes)[:1 + writers]:
@@ -159,6 +160,10 @@ def test_postgresql_stopped_under_load_answers_503_recovers_and_keeps_answered_e
     assert (sealing.returncode, sealing.stdout) == (1, "")
     assert sealing.stderr.startswith("CommandError: sealing failed: the database is unavailable")
     assert sealing.stderr.count("\n") == 1
+    assert (verifying.returncode, verifying.stdout) == (2, "")
+    assert verifying.stderr.startswith(
+        "CommandError: verification not possible: the database is unavailable")
+    assert verifying.stderr.count("\n") == 1
     manage(env, "seal_audit_log")
     manage(env, "verify_audit_log")
 
