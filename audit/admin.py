@@ -10,6 +10,7 @@ from django.http import HttpResponseBadRequest
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from audit.export import export_response
 from audit.models import AuditEvent, AuditSeal
@@ -109,7 +110,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("event", ActorKindFilter, StatusFilter, ReasonFilter, PeriodFilter)
     date_hierarchy = "occurred_at"
     search_fields = ("actor_username", "token_hint")
-    search_help_text = "Exact actor username or token hint (e.g. pgu_abcd)."
+    search_help_text = _("An actor's username or a token hint, or their beginning, in any case "
+                         "(e.g. billing, pgu_abcd).")
     show_full_result_count = False
     list_per_page = 50
     ordering = ("-occurred_at", "-id")  # an index range under every filter (see audit/api.py)
@@ -140,11 +142,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return f"{obj.target_type} {obj.target_id}: {obj.target_repr}"
 
     def get_search_results(self, request, queryset, search_term):
-        """Exact matches, so the search uses the username and hint indexes at any size."""
+        """Usernames and hints that begin with the term, in any case: on PostgreSQL each is a
+        range of an UPPER(...) text_pattern_ops index (audit migration 0008) at any size."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(Q(actor_username=term) | Q(token_hint=term)), False
+        return queryset.filter(Q(actor_username__istartswith=term)
+                               | Q(token_hint__istartswith=term)), False
 
     def get_urls(self):
         export = self.admin_site.admin_view(self.export_view)

@@ -48,6 +48,10 @@ class RequestAudit:
     failure_reason: str | None = None
     failed_token: Any = None
     permissions: set[str] = field(default_factory=set)
+    # {permission: {"app_label.model:pk", ...}}: the object a permission was checked on (and
+    # its container), so an object grant counts only the uses on what it covers.
+    objects: dict[str, set[str]] = field(default_factory=dict)
+    denied: set[str] = field(default_factory=set)  # permissions a check refused
 
     @classmethod
     def from_request(cls, request) -> "RequestAudit":
@@ -62,15 +66,39 @@ class RequestAudit:
             path=capped(request.path, 1024),
         )
 
-    def note_permission(self, codename: str) -> None:
+    def note_permission(self, codename: str, on: tuple[str, ...] = ()) -> None:
         self.permissions.add(codename)
+        if on:
+            self.objects.setdefault(codename, set()).update(on)
+
+    def note_denied(self, codename: str) -> None:
+        self.permissions.add(codename)
+        self.denied.add(codename)
+
+    def usage_details(self) -> dict:
+        """What a `token.used` event records of the checks: every permission exercised, and
+        only when there are any, the objects each was checked on and those refused."""
+        details: dict = {"permissions": sorted(self.permissions)}
+        if self.objects:
+            details["objects"] = {name: sorted(refs) for name, refs in sorted(self.objects.items())}
+        if self.denied:
+            details["denied"] = sorted(self.denied)
+        return details
 
     def elapsed_ms(self) -> float:
         return round((time.perf_counter() - self.started) * 1000, 3)
 
 
-def note_permission(request, codename: str) -> None:
-    """Record that this request exercised `codename` (app_label.codename)."""
+def note_permission(request, codename: str, on: tuple[str, ...] = ()) -> None:
+    """Record that this request exercised `codename` (app_label.codename), on the objects named
+    by `on` ("app_label.model:pk": the object and its container) when it is about one."""
     audit = getattr(request, "audit", None)
     if audit is not None:
-        audit.note_permission(codename)
+        audit.note_permission(codename, on)
+
+
+def note_denied(request, codename: str) -> None:
+    """Record that a check of `codename` refused this request."""
+    audit = getattr(request, "audit", None)
+    if audit is not None:
+        audit.note_denied(codename)

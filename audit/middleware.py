@@ -59,10 +59,7 @@ class AuditEventsMiddleware:
                 build_event(
                     Event.TOKEN_USED, actor=user, token=audit.token, request=request,
                     status=status,
-                    details={
-                        "permissions": sorted(audit.permissions),
-                        "duration_ms": audit.elapsed_ms(),
-                    },
+                    details={**audit.usage_details(), "duration_ms": audit.elapsed_ms()},
                 )
             )
             if status == 403:

@@ -7,7 +7,7 @@ least-privilege advice counts every permission a request exercised.
 
 from rest_framework.permissions import BasePermission
 
-from audit.context import note_permission
+from audit.context import note_denied, note_permission
 
 VIEW_PERMISSION = "audit.view_auditevent"
 
@@ -22,7 +22,10 @@ class RequiresPermission(BasePermission):
         if not (user and user.is_authenticated):
             return False
         note_permission(request, self.permission)
-        return user.has_perm(self.permission)
+        if user.has_perm(self.permission):
+            return True
+        note_denied(request, self.permission)
+        return False
 
 
 class CanViewAuditLog(RequiresPermission):

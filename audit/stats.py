@@ -65,28 +65,68 @@ def token_daily_status_counts(*, token_id: int, days: int = 30, today: date | No
     return list(series.items())
 
 
-def permission_uses(*, actor_id: int, since: datetime) -> dict[str, tuple[int, datetime]]:
-    """{"app_label.codename": (uses, last use)} from the actor's token.used events since `since`.
+USED = "used"
+REFUSED = "refused"
+ANY = "*"
 
-    One aggregate statement over the (actor_id, occurred_at) index, unnesting each event's
-    `details.permissions` in the database.
+# Per (event, permission): "used" when the request succeeded (2xx/3xx); "refused" when it was
+# answered 404 (not found or not visible), or 403 and this permission is the one a check refused
+# (or the event names none: an older event, or a refusal after the checks); otherwise neither
+# (a 400, a 429, a 5xx: the permission was checked, the request did not succeed with it).
+_OUTCOME = {
+    "postgresql": "(e.details -> 'denied') IS NULL OR jsonb_exists(e.details -> 'denied', {name})",
+    "sqlite": "json_type(e.details, '$.denied') IS NULL OR EXISTS (SELECT 1 FROM "
+              "json_each(e.details, '$.denied') d WHERE d.value = {name})",
+}
+_UNNEST = {
+    "postgresql": ("CROSS JOIN LATERAL jsonb_array_elements_text(e.details -> 'permissions') "
+                   "p(name)", "p.name",
+                   "LEFT JOIN LATERAL jsonb_array_elements_text(e.details -> 'objects' -> p.name)"
+                   " o(ref) ON TRUE", "o.ref"),
+    "sqlite": ("JOIN json_each(e.details, '$.permissions') p", "p.value",
+               "LEFT JOIN json_each(e.details, '$.objects.\"' || p.value || '\"') o",
+               "o.value"),
+}
+
+
+def permission_outcomes(*, actor_id: int, since: datetime) -> dict[tuple, tuple[int, datetime]]:
+    """What the actor's requests did with each permission since `since`, from its token.used
+    events (`details.permissions`, `details.objects`, `details.denied`).
+
+    {(permission, outcome, ANY): (events, last)} for every permission and outcome ("used" or
+    "refused"); {(permission, outcome, "app_label.model:pk"): (events, last)} for the events
+    that checked it on that object (or on an object it contains); {(permission, outcome, None):
+    ...} for those that checked it on no one object (a list). Two aggregate statements over the
+    (actor_id, occurred_at) index, unnesting the details in the database.
     """
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    if connection.vendor == "postgresql":
-        unnest = "CROSS JOIN LATERAL jsonb_array_elements_text(e.details -> 'permissions') p(name)"
-        name = "p.name"
-    else:
-        unnest = ", json_each(e.details, '$.permissions') p"
-        name = "p.value"
-    sql = (
-        f"SELECT {name}, COUNT(*), MAX(e.occurred_at) FROM {table} e {unnest} "  # noqa: S608
-        "WHERE e.actor_id = %s AND e.event = %s AND e.occurred_at >= %s "
-        f"GROUP BY {name}"
+    unnest, name, objects, ref = _UNNEST[vendor]
+    outcome = (
+        f"CASE WHEN e.status BETWEEN 200 AND 399 THEN '{USED}' "
+        f"WHEN e.status = 404 OR (e.status = 403 AND ({_OUTCOME[vendor].format(name=name)})) "
+        f"THEN '{REFUSED}' END"
     )
+    where = "WHERE e.actor_id = %s AND e.event = %s AND e.occurred_at >= %s"
+    params = [actor_id, AuditEvent.Event.TOKEN_USED, since]
+    totals = (
+        f"SELECT name, outcome, '{ANY}', COUNT(*), MAX(at) FROM (SELECT {name} AS name, "  # noqa: S608
+        f"{outcome} AS outcome, e.occurred_at AS at FROM {table} e {unnest} {where}) u "
+        "WHERE outcome IS NOT NULL GROUP BY name, outcome"
+    )
+    per_object = (
+        f"SELECT name, outcome, ref, COUNT(*), MAX(at) FROM (SELECT {name} AS name, "  # noqa: S608
+        f"{outcome} AS outcome, {ref} AS ref, e.occurred_at AS at FROM {table} e {unnest} "
+        f"{objects} {where}) u WHERE outcome IS NOT NULL "
+        "GROUP BY name, outcome, ref"
+    )
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [actor_id, AuditEvent.Event.TOKEN_USED, since])
-        rows = cursor.fetchall()
-    return {str(permission): (count, _aware(last)) for permission, count, last in rows}
+        for statement in (totals, per_object):
+            cursor.execute(statement, params)
+            for permission, kind, on, count, last in cursor.fetchall():
+                found[(str(permission), kind, on)] = (count, _aware(last))
+    return found
 
 
 def _aware(value) -> datetime:

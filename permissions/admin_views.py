@@ -2,7 +2,8 @@
 and where each came from. A grant on a container says what it covers.
 
 Mount the views in a ModelAdmin's `get_urls()` behind `admin_site.admin_view(...)`; they answer
-403 to anyone without `accounts.configure_users`.
+403 to anyone without `accounts.configure_users` (the permission usage page: without it or
+`audit.view_auditevent`, for auditors).
 """
 
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from permissions.engine import FULL, Scope, has_model_permission
@@ -18,6 +20,7 @@ from permissions.selectors import stored_grants, within
 from permissions.usage import DEFAULT_DAYS, MAX_DAYS, permission_usage
 
 CONFIGURE_USERS = "accounts.configure_users"
+VIEW_AUDIT_LOG = "audit.view_auditevent"
 
 
 def _admin_url(obj) -> str | None:
@@ -82,8 +85,10 @@ def effective_permissions(request, user_id: int):
 
 
 def permission_usage_page(request, user_id: int):
-    """GET ?days=: the least-privilege advice of a programmatic user, unused grants first."""
-    if not has_model_permission(request.user, CONFIGURE_USERS):
+    """GET ?days=: the least-privilege advice of a programmatic user, unused grants first.
+    Read-only; configurators and auditors may read it."""
+    if not any(has_model_permission(request.user, name)
+               for name in (CONFIGURE_USERS, VIEW_AUDIT_LOG)):
         raise PermissionDenied
     user = get_object_or_404(User.objects.programmatic(), pk=user_id)
     try:
@@ -92,7 +97,7 @@ def permission_usage_page(request, user_id: int):
         days = DEFAULT_DAYS
     context = {
         **admin.site.each_context(request),
-        "title": f"Permission usage of {user.username}",
+        "title": _("Permission usage of %(username)s") % {"username": user.username},
         "subject": user,
         "report": permission_usage(user, days=days),
         "opts": user._meta,

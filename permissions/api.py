@@ -9,7 +9,11 @@ from rest_framework.views import APIView
 from accounts.models import User
 from permissions import selectors, services
 from permissions.lookups import object_ref
-from permissions.permissions import IsActiveUser, model_permission_required
+from permissions.permissions import (
+    IsActiveUser,
+    any_permission_required,
+    model_permission_required,
+)
 from permissions.serializers import (
     GrantListSerializer,
     GrantOutSerializer,
@@ -21,6 +25,7 @@ from permissions.serializers import (
 from permissions.usage import permission_usage
 
 CONFIGURE_USERS = "accounts.configure_users"
+VIEW_AUDIT_LOG = "audit.view_auditevent"  # auditors read the advice too
 
 
 class ProgrammaticUserPermissionsView(APIView):
@@ -79,9 +84,10 @@ class MyPermissionsView(APIView):
 
 
 class PermissionUsageView(APIView):
-    """Least-privilege advice: every permission the user holds, and its tokens' use of it."""
+    """Least-privilege advice: every permission the user holds, and its tokens' use of it.
+    Read by configurators and auditors."""
 
-    permission_classes = [model_permission_required(CONFIGURE_USERS)]
+    permission_classes = [any_permission_required(CONFIGURE_USERS, VIEW_AUDIT_LOG)]
 
     @extend_schema(parameters=[OpenApiParameter("days", int, description="Window, 1 to 365 "
                                                 "days (default 90).")],

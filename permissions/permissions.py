@@ -7,7 +7,7 @@ classes share `audit.permissions.RequiresPermission` with the other apps' classe
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 
-from audit.context import note_permission
+from audit.context import note_denied, note_permission
 from audit.permissions import RequiresPermission
 from permissions.engine import (
     has_model_permission,
@@ -16,6 +16,7 @@ from permissions.engine import (
     permission_name,
 )
 from permissions.filters import ObjectPermissionsFilter, is_detail
+from permissions.registry import object_refs
 
 # What each method needs; reading needs the view permission (DRF's own map needs none).
 ACTIONS = {
@@ -50,7 +51,10 @@ class ObjectPermissions(BasePermission):
         if request.method == "POST" and not is_detail(view):
             permission = permission_name(view.get_queryset().model, "add")
             note_permission(request, permission)
-            return has_model_permission(user, permission)
+            if has_model_permission(user, permission):
+                return True
+            note_denied(request, permission)
+            return False
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
@@ -59,13 +63,19 @@ class ObjectPermissions(BasePermission):
             return False
         if action == "add":
             action = "change"
+        # ObjectPermissionsFilter only let viewable objects through: the view permission was
+        # used on this object, whatever the method.
+        on = object_refs(obj)
+        note_permission(request, permission_name(obj, "view"), on)
         if action == "view":
-            return True  # ObjectPermissionsFilter only let viewable objects through.
-        permission = permission_name(obj, action)
-        note_permission(request, permission)
-        if has_model_permission(request.user, permission):
             return True
-        return permission.split(".", 1)[1] in object_permissions(request.user, obj)
+        permission = permission_name(obj, action)
+        note_permission(request, permission, on)
+        if has_model_permission(request.user, permission) or (
+                permission.split(".", 1)[1] in object_permissions(request.user, obj)):
+            return True
+        note_denied(request, permission)
+        return False
 
 
 def model_permission_required(permission: str) -> type[BasePermission]:
@@ -75,6 +85,35 @@ def model_permission_required(permission: str) -> type[BasePermission]:
         "message": f"You need the {permission} permission.",
         "__doc__": f"The caller holds {permission} organisation-wide.",
     })
+
+
+class AnyOfPermissions(BasePermission):
+    """The caller holds one of `permissions` organisation-wide (the first it holds is noted)."""
+
+    permissions: tuple[str, ...] = ()
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not is_active_user(user):
+            return False
+        for permission in self.permissions:
+            if has_model_permission(user, permission):
+                note_permission(request, permission)
+                return True
+        for permission in self.permissions:
+            note_denied(request, permission)
+        return False
+
+
+def any_permission_required(*permissions: str) -> type[BasePermission]:
+    """A permission class requiring any one of `permissions` organisation-wide."""
+    names = " or ".join(permissions)
+    return type("RequiresAnyOf_" + "_".join(p.replace(".", "_") for p in permissions),
+                (AnyOfPermissions,), {
+                    "permissions": permissions,
+                    "message": f"You need the {names} permission.",
+                    "__doc__": f"The caller holds {names} organisation-wide.",
+                })
 
 
 class IsActiveUser(BasePermission):

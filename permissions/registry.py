@@ -95,6 +95,17 @@ def tables_for(model: type[models.Model] | models.Model) -> PermissionTables | N
     return protected_models().get(model._meta.label_lower)
 
 
+def object_refs(obj: models.Model) -> tuple[str, ...]:
+    """("app_label.model:pk",) of `obj`, and of its container if its model has one: the
+    objects whose grants may allow a permission on `obj` (what the usage advice counts)."""
+    refs = (f"{obj._meta.label_lower}:{obj.pk}",)
+    tables = tables_for(obj)
+    container = tables.container_id(obj) if tables is not None else None
+    if container is not None:
+        refs += (f"{tables.container.tables.label}:{container}",)
+    return refs
+
+
 def protected_model(label: str) -> PermissionTables | None:
     """The permission tables of the model named "app_label.model", or None."""
     return protected_models().get(label.lower())

@@ -78,12 +78,24 @@ class PermissionUseSerializer(serializers.Serializer):
     objects = ObjectRefSerializer(many=True)
     sources = serializers.ListField(child=serializers.CharField(),
                                     help_text='"direct" or the name of the group it came from.')
-    uses = serializers.IntegerField(help_text="token.used events that exercised it, in the window.")
+    uses = serializers.IntegerField(
+        help_text="Requests that succeeded (2xx/3xx) with it in the window; for an object grant, "
+                  "those on its object (or an object it contains) and lists.")
     last_used_at = serializers.DateTimeField(allow_null=True)
     unused = serializers.BooleanField()
+
+
+class PermissionRefusalSerializer(serializers.Serializer):
+    permission = serializers.CharField()
+    refusals = serializers.IntegerField(
+        help_text="Requests answered 403 for want of it, or 404, in the window: a grant the "
+                  "user lacks, not one it uses.")
+    last_refused_at = serializers.DateTimeField(allow_null=True)
+    objects = ObjectRefSerializer(many=True, help_text="The objects it was refused on, if any.")
 
 
 class PermissionUsageSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     since = serializers.DateTimeField()
     permissions = PermissionUseSerializer(many=True)
+    refused = PermissionRefusalSerializer(many=True)

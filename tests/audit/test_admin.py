@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -10,7 +11,7 @@ from audit.sealing import seal_pending
 from audit.services import record
 from tests.accounts.factories import PersonFactory, ProgrammaticUserFactory, group
 from tests.audit.conftest import make_events, request_stub, tamper, token_stub
-from tests.conftest import browser_for
+from tests.conftest import browser_for, postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,12 @@ def test_the_kind_column_tells_people_from_programmatic_users(staff_auditor, log
     ("q=alice", ["alice"]),
     ("q=pgu_zzzz", ["denied", "robot"]),
     ("q=nobody", []),
+    ("q=erp", ["denied", "robot"]),  # the beginning of a username (issue 18)
+    ("q=ERP-S", ["denied", "robot"]),  # in any case
+    ("q=pgu_z", ["denied", "robot"]),  # the beginning of a hint
+    ("q=sync", []),  # a prefix, not any part
+    ("q=erp%25", []),  # LIKE's wildcards are plain characters
+    ("q=_rp", []),
 ])
 def test_filters_and_search(staff_auditor, log, query, expected):
     response = browser_for(staff_auditor).get(f"{CHANGELIST}?{query}")
@@ -132,3 +139,38 @@ def test_hostile_values_are_rendered_escaped(staff_auditor):
         page = browser.get(url).content.decode()
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;" in page
+
+
+def test_billing_finds_billing_sync(staff_auditor, db):
+    billing = ProgrammaticUserFactory(username="billing-sync")
+    event = record(Event.TOKEN_USED, actor=billing, token=token_stub(7, "pgu_bill"),
+                   request=request_stub(), status=200)
+    record(Event.TOKEN_USED, actor=ProgrammaticUserFactory(username="erp-billing"),
+           token=token_stub(8, "pgu_erpb"), request=request_stub(), status=200)
+    assert shown_ids(browser_for(staff_auditor).get(f"{CHANGELIST}?q=billing")) == [event.id]
+
+
+@postgres_only
+def test_the_partial_search_reads_its_indexes(staff_auditor, db):
+    """At 200,000 events, a prefix search is a range of the UPPER(...) text_pattern_ops indexes
+    (audit migration 0008), not a scan of the table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (occurred_at, event, actor_username, actor_category, "
+            "token_hint, target_type, target_id, target_repr, user_agent, request_id, method, "
+            "path, details, status) SELECT now() - g * interval '1 second', 'token.used', "
+            "'robot-' || g, 'programmatic', 'pgu_' || lpad(to_hex(g), 4, '0'), '', '', '', '', "
+            "md5(g::text), 'GET', '/api/v1/me/', '{}', 200 FROM generate_series(1, 200000) g")
+        cursor.execute("ANALYZE audit_auditevent")
+    with CaptureQueriesContext(connection) as queries:
+        assert browser_for(staff_auditor).get(f"{CHANGELIST}?q=robot-1234").status_code == 200
+    statement = next(q["sql"] for q in queries.captured_queries
+                     if "LIKE UPPER" in q["sql"] and "COUNT" not in q["sql"].upper())
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert "audit_actor_prefix_idx" in plan and "audit_hint_prefix_idx" in plan, plan
+    assert '"Seq Scan"' not in plan, plan

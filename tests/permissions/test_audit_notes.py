@@ -15,9 +15,9 @@ def noted(monkeypatch):
     seen: list[str] = []
     original = RequestAudit.note_permission
 
-    def note(self, codename):
+    def note(self, codename, on=()):
         seen.append(codename)
-        original(self, codename)
+        original(self, codename, on)
 
     monkeypatch.setattr(RequestAudit, "note_permission", note)
     return seen

@@ -20,11 +20,12 @@ from tokens.models import ApiToken
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_TOKEN_NAME = "demo"
 PEOPLE = [
-    # username, first, last, staff, roles
-    ("alice", "Alice", "Configurator", True, [USER_CONFIGURATORS, TOKEN_CONFIGURATORS]),
-    ("audrey", "Audrey", "Auditor", True, [AUDITORS]),
-    ("bob", "Bob", "Manager", False, []),
-    ("carol", "Carol", "Manager", False, []),
+    # username, first, last, staff, superuser, roles
+    ("alice", "Alice", "Configurator", True, False, [USER_CONFIGURATORS, TOKEN_CONFIGURATORS]),
+    ("audrey", "Audrey", "Auditor", True, False, [AUDITORS]),
+    ("root", "Root", "Administrator", True, True, []),  # for what the tours' roles may not do
+    ("bob", "Bob", "Manager", False, False, []),
+    ("carol", "Carol", "Manager", False, False, []),
 ]
 INTEGRATION = {
     "username": "billing-sync",
@@ -73,11 +74,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             roles = ensure_default_roles()
             people = {}
-            for username, first, last, staff, role_names in PEOPLE:
+            for username, first, last, staff, superuser, role_names in PEOPLE:
                 user, _ = User.objects.get_or_create(
                     username=username,
                     defaults={"first_name": first, "last_name": last,
-                              "email": f"{username}@example.com", "is_staff": staff})
+                              "email": f"{username}@example.com", "is_staff": staff,
+                              "is_superuser": superuser})
                 user.set_password(password)
                 user.save()
                 user.groups.add(*[roles[name] for name in role_names])
@@ -96,6 +98,7 @@ class Command(BaseCommand):
             "Admin:        http://127.0.0.1:8000/admin/",
             f"Configurator: alice / {password}   (User + Token configurator, not a superuser)",
             f"Auditor:      audrey / {password}",
+            f"Superuser:    root / {password}   (for everything else)",
             f"Integration:  programmatic user {integration.username!r} "
             "(cannot log in; it uses API tokens)",
         ]
