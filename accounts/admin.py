@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts import hooks, services
 from accounts.forms import (
@@ -25,8 +26,8 @@ from accounts.models import Person, User
 from common.errors import Denied
 
 CONFIGURE = "accounts.configure_users"
-PASSWORD_SET = "Password changed successfully."
-PASSWORD_DISABLED = "Password-based authentication was disabled."
+PASSWORD_SET = _("Password changed successfully.")
+PASSWORD_DISABLED = _("Password-based authentication was disabled.")
 
 
 def _bound(form_class, request):
@@ -129,8 +130,8 @@ class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
     readonly_fields = ("username", "category", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("username", "category", "description", "contact_email")}),
-        ("Access", {"fields": ("is_active", "groups")}),
-        ("Dates", {"fields": ("date_joined", "last_login")}),
+        (_("Access"), {"fields": ("is_active", "groups")}),
+        (_("Dates"), {"fields": ("date_joined", "last_login")}),
     )
     add_fieldsets = ((None, {"fields": ("username", "description", "contact_email", "groups")}),)
 

@@ -8,6 +8,7 @@ error on the field it concerns. The service runs the same rule again when it wri
 from django import forms
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Person, ProgrammaticUser
@@ -45,8 +46,8 @@ class ServiceCheckedForm:
 
 class ProgrammaticUserAddForm(ServiceCheckedForm, forms.ModelForm):
     contact_email = forms.EmailField(
-        label="Accountable contact",
-        help_text="E-mail of the person accountable for this integration (required).",
+        label=_("Accountable contact"),
+        help_text=_("E-mail of the person accountable for this integration (required)."),
     )
 
     class Meta:
@@ -59,7 +60,7 @@ class ProgrammaticUserAddForm(ServiceCheckedForm, forms.ModelForm):
 
 
 class ProgrammaticUserChangeForm(ServiceCheckedForm, forms.ModelForm):
-    contact_email = forms.EmailField(label="Accountable contact")
+    contact_email = forms.EmailField(label=_("Accountable contact"))
 
     EDITABLE = ("description", "contact_email", "groups", "is_active")
 

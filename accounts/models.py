@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from accounts import exceptions
 from accounts.managers import ProgrammaticUserManager, UserManager
@@ -11,26 +12,27 @@ from accounts.managers import ProgrammaticUserManager, UserManager
 
 class User(AbstractUser):
     class Category(models.TextChoices):
-        PERSONAL = "personal", "Personal"
-        PROGRAMMATIC = "programmatic", "Programmatic"
+        PERSONAL = "personal", _("Personal")
+        PROGRAMMATIC = "programmatic", _("Programmatic")
 
-    category = models.CharField(
+    category = models.CharField(_("category"),
         max_length=20, choices=Category.choices, default=Category.PERSONAL, editable=True,
-        help_text="Set at creation; cannot change afterwards.",
+        help_text=_("Set at creation; cannot change afterwards."),
     )
-    description = models.TextField(
-        blank=True, max_length=2000, help_text="What the integration does (programmatic users)."
+    description = models.TextField(_("description"),
+        blank=True, max_length=2000,
+        help_text=_("What the integration does (programmatic users)."),
     )
     contact_email = models.EmailField(
-        "accountable contact", blank=True,
-        help_text="E-mail of the person accountable for this programmatic user.",
+        _("accountable contact"), blank=True,
+        help_text=_("E-mail of the person accountable for this programmatic user."),
     )
 
     objects = UserManager()
 
     class Meta:
-        verbose_name = "user"
-        verbose_name_plural = "users"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         permissions = [("configure_users", "User configurator: create and change users")]
         constraints = [
             models.UniqueConstraint(
@@ -100,8 +102,8 @@ class ProgrammaticUser(User):
 
     class Meta:
         proxy = True
-        verbose_name = "programmatic user"
-        verbose_name_plural = "programmatic users"
+        verbose_name = _("programmatic user")
+        verbose_name_plural = _("programmatic users")
 
     def save(self, *args, **kwargs):
         if self._state.adding:
@@ -114,5 +116,5 @@ class Person(User):
 
     class Meta:
         proxy = True
-        verbose_name = "person"
-        verbose_name_plural = "people"
+        verbose_name = _("person")
+        verbose_name_plural = _("people")

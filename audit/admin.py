@@ -29,11 +29,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ActorKindFilter(admin.SimpleListFilter):
-    title = "actor"
+    title = _("actor")
     parameter_name = "actor_kind"
 
     def lookups(self, request, model_admin):
-        return [("personal", "person"), ("programmatic", "programmatic"), ("none", "no actor")]
+        return [("personal", _("person")), ("programmatic", _("programmatic")),
+                ("none", _("no actor"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -47,13 +48,13 @@ class ActorKindFilter(admin.SimpleListFilter):
 class StatusFilter(admin.SimpleListFilter):
     """Fixed classes: listing distinct statuses would scan the whole table."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status_class"
     CLASSES = {"2xx": (200, 300), "3xx": (300, 400), "4xx": (400, 500), "5xx": (500, 600)}
 
     def lookups(self, request, model_admin):
         return [(key, key) for key in self.CLASSES] + [
-            ("401", "401 unauthenticated"), ("403", "403 denied"), ("none", "no status"),
+            ("401", _("401 unauthenticated")), ("403", _("403 denied")), ("none", _("no status")),
         ]
 
     def queryset(self, request, queryset):
@@ -71,7 +72,7 @@ class StatusFilter(admin.SimpleListFilter):
 class ReasonFilter(admin.SimpleListFilter):
     """Why an authentication failed (`details.reason` of `auth.failed`)."""
 
-    title = "failure reason"
+    title = _("failure reason")
     parameter_name = "reason"
     REASONS = ("malformed", "bad_checksum", "unknown", "revoked", "expired", "rotated",
                "suspended", "user_inactive", "ip_not_allowed", "bad_signature")
@@ -88,12 +89,13 @@ class ReasonFilter(admin.SimpleListFilter):
 class PeriodFilter(admin.SimpleListFilter):
     """Recent events: the last day, week or month (links from the dashboard use these)."""
 
-    title = "period"
+    title = _("period")
     parameter_name = "period"
     PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
     def lookups(self, request, model_admin):
-        return [("24h", "last 24 hours"), ("7d", "last 7 days"), ("30d", "last 30 days")]
+        return [("24h", _("last 24 hours")), ("7d", _("last 7 days")),
+                ("30d", _("last 30 days"))]
 
     def queryset(self, request, queryset):
         period = self.PERIODS.get(self.value())
@@ -120,22 +122,22 @@ class AuditEventAdmin(ReadOnlyAdmin):
               "user_agent", "request_id", "method", "path", "status", "details")
     readonly_fields = fields
 
-    @admin.display(description="event", ordering="event")
+    @admin.display(description=_("event"), ordering="event")
     def event_name(self, obj: AuditEvent) -> str:
         """The name the API, the export and the filters use (token.used), not a label."""
         return obj.event
 
-    @admin.display(description="kind", ordering="actor_category")
+    @admin.display(description=_("kind"), ordering="actor_category")
     def actor_kind(self, obj: AuditEvent) -> str:
         if obj.actor_category == "programmatic":
             return format_html('<span class="audit-kind audit-kind-programmatic">{}</span>',
-                               "programmatic")
+                               _("programmatic"))
         if obj.actor_category == "personal":
             return format_html('<span class="audit-kind audit-kind-person">{}</span>',
-                               "person")
+                               _("person"))
         return "—"
 
-    @admin.display(description="target")
+    @admin.display(description=_("target"))
     def target(self, obj: AuditEvent) -> str:
         if not obj.target_type:
             return "—"
@@ -164,7 +166,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            return HttpResponseBadRequest("Invalid filter.")
+            return HttpResponseBadRequest(_("Invalid filter."))
         return export_response(changelist.queryset, "csv")
 
     def changelist_view(self, request, extra_context=None):
@@ -187,6 +189,6 @@ class AuditSealAdmin(ReadOnlyAdmin):
                        "event_count", "previous_hash", "chain_hash", "events_head", "key_id",
                        "hash")
 
-    @admin.display(description="hash")
+    @admin.display(description=_("hash"))
     def short_hash(self, obj: AuditSeal) -> str:
         return obj.hash[:16] + "…"

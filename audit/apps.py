@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = "Audit log"
+    verbose_name = _("Audit log")
 
     def ready(self) -> None:
         from audit import checks  # noqa: F401  (registers the deploy checks)

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT, TOP, BOTTOM = 600, 120, 16, 18
 
@@ -28,7 +29,8 @@ def bar_chart(series: list[tuple[date, int]], *, label: str) -> SafeString:
         bars,
     )
     first, last = (series[0][0], series[-1][0]) if series else (None, None)
-    summary = f"{total} in {len(series)} days, at most {peak} a day"
+    summary = _("{total} in {days} days, at most {peak} a day").format(
+        total=total, days=len(series), peak=peak)
     return format_html(
         '<svg class="usage-chart" role="img" aria-label="{label}: {summary}" '
         'viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">'
@@ -113,7 +115,8 @@ def stacked_bar_chart(series: list[tuple[date, dict[str, int]]], *, label: str,
          for position, (name, colour) in enumerate(colours.items())])
     by_class = ", ".join(
         f"{sum(values.get(name, 0) for _, values in series)} {name}" for name in colours)
-    summary = f"{total} in {len(series)} days ({by_class}), at most {peak} a day"
+    summary = _("{total} in {days} days ({by_class}), at most {peak} a day").format(
+        total=total, days=len(series), by_class=by_class, peak=peak)
     first, last = (series[0][0], series[-1][0]) if series else (None, None)
     return format_html(
         '<svg class="usage-chart" role="img" aria-label="{label}: {summary}" '

@@ -6,6 +6,7 @@ machine-readable `code`, and a message; `Invalid` also carries field errors.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class ProductError(Exception):
@@ -13,7 +14,7 @@ class ProductError(Exception):
 
     kind = "invalid"  # invalid | denied | not_found | conflict
     code = "invalid"
-    default_message = "The request is not valid."
+    default_message = _("The request is not valid.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None):
         self.message = message or self.default_message
@@ -61,7 +62,7 @@ class Denied(ProductError):
 
     kind = "denied"
     code = "permission_denied"
-    default_message = "You do not have permission to perform this action."
+    default_message = _("You do not have permission to perform this action.")
 
 
 class NotFound(ProductError):
@@ -69,7 +70,7 @@ class NotFound(ProductError):
 
     kind = "not_found"
     code = "not_found"
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class Conflict(ProductError):
@@ -77,7 +78,7 @@ class Conflict(ProductError):
 
     kind = "conflict"
     code = "conflict"
-    default_message = "The object's state does not allow this."
+    default_message = _("The object's state does not allow this.")
 
 
 def full_clean(instance, **kwargs) -> None:

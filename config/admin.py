@@ -1,10 +1,11 @@
 """The admin site: the product's pages first, in the order configurators and auditors need them."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.login_forms import AdminLoginForm
 
-PRODUCT_SECTION = "Programmatic access"
+PRODUCT_SECTION = _("Programmatic access")
 # (app_label, object_name) in the order people look for them.
 PRODUCT_PAGES = [
     ("accounts", "Person"),
@@ -16,9 +17,9 @@ PRODUCT_PAGES = [
 
 
 class ProductAdminSite(admin.AdminSite):
-    site_header = "Programmatic Users"
-    site_title = "Programmatic Users"
-    index_title = "Administration"
+    site_header = _("Programmatic Users")
+    site_title = _("Programmatic Users")
+    index_title = _("Administration")
     login_form = AdminLoginForm  # says so when the login limit refused the attempt
 
     def index(self, request, extra_context=None):

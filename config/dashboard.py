@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
@@ -39,9 +40,9 @@ def _token_figures(now) -> list[Figure]:
     unused = token_selectors.never_used(now).count()
     tokens = "admin:tokens_apitoken_changelist"
     return [
-        Figure(f"tokens expire within {token_selectors.EXPIRING_DAYS} days", expiring,
-               _url(tokens, attention="expiring"), warn=expiring > 0),
-        Figure("tokens never used", unused, _url(tokens, attention="never_used")),
+        Figure(_("tokens expire within {days} days").format(days=token_selectors.EXPIRING_DAYS),
+               expiring, _url(tokens, attention="expiring"), warn=expiring > 0),
+        Figure(_("tokens never used"), unused, _url(tokens, attention="never_used")),
     ]
 
 
@@ -49,16 +50,17 @@ def _audit_figures(now) -> list[Figure]:
     events = "admin:audit_auditevent_changelist"
     figures = []
     for reason, count in audit_selectors.failures_by_reason(now - timedelta(hours=24)):
-        figures.append(Figure(f"failed authentications ({reason.replace('_', ' ')}), last 24 h",
+        figures.append(Figure(_("failed authentications ({reason}), last 24 h").format(
+                                  reason=reason.replace("_", " ")),
                               count, _url(events, event__exact=AuditEvent.Event.AUTH_FAILED,
                                           reason=reason, period="24h"), warn=True))
     if not figures:
-        figures.append(Figure("failed authentications, last 24 h", 0,
+        figures.append(Figure(_("failed authentications, last 24 h"), 0,
                               _url(events, event__exact=AuditEvent.Event.AUTH_FAILED,
                                    period="24h")))
     leaks = audit_selectors.count_since(AuditEvent.Event.TOKEN_LEAK_REPORTED,
                                         now - timedelta(days=7))
-    figures.append(Figure("leak reports, last 7 days", leaks,
+    figures.append(Figure(_("leak reports, last 7 days"), leaks,
                           _url(events, event__exact=AuditEvent.Event.TOKEN_LEAK_REPORTED,
                                period="7d"), warn=leaks > 0))
     return figures
@@ -68,16 +70,25 @@ def integrity_sentence() -> tuple[bool, str]:
     """The integrity verdict in plain words, and whether the log is intact."""
     verdict = verify_log(recent_seals=RECENT_SEALS)
     if not verdict.ok:
-        where = f"event {verdict.broken_event_id}" if verdict.broken_event_id else "its seals"
-        return False, f"The audit log is broken at {where}: {verdict.problem}."
-    waiting = f"{verdict.unsealed} await sealing"
+        if verdict.broken_event_id:
+            sentence = _("The audit log is broken at event {event}: {problem}.")
+        else:
+            sentence = _("The audit log is broken at its seals: {problem}.")
+        # The verifier's own finding (`problem`) stays as it found it (English).
+        return False, sentence.format(event=verdict.broken_event_id, problem=verdict.problem)
     seal = last_seal()
     if seal is None:
-        return True, f"Nothing is sealed yet; {waiting}."
+        return True, _("Nothing is sealed yet; {unsealed} await sealing.").format(
+            unsealed=verdict.unsealed)
     when = timezone.localtime(seal.sealed_at).strftime("%Y-%m-%d %H:%M")
-    checked = (f"The {verdict.events_checked} events of the last {verdict.seals_checked} seals"
-               if verdict.partial else f"All {verdict.events_checked} events")
-    return True, f"{checked} are intact and sealed up to {when}; {waiting}."
+    if verdict.partial:
+        sentence = _("The {events} events of the last {seals} seals are intact and sealed up to "
+                     "{when}; {unsealed} await sealing.")
+    else:
+        sentence = _("All {events} events are intact and sealed up to {when}; {unsealed} await "
+                     "sealing.")
+    return True, sentence.format(events=verdict.events_checked, seals=verdict.seals_checked,
+                                 when=when, unsealed=verdict.unsealed)
 
 
 def dashboard(user) -> dict | None:

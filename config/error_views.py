@@ -9,6 +9,7 @@ gets no detail. A lost database is a 503 with Retry-After wherever it is noticed
 import logging
 import sys
 
+from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 from rest_framework.exceptions import PermissionDenied
 
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def bad_request(request, exception):
     if is_api(request):
-        return json_error(request, 400, "Bad request.", "bad_request")
+        return json_error(request, 400, _("Bad request."), "bad_request")
     return defaults.bad_request(request, exception)
 
 
@@ -32,7 +33,7 @@ def permission_denied(request, exception):
 
 def page_not_found(request, exception):
     if is_api(request):
-        return json_error(request, 404, "Not found.", "not_found")
+        return json_error(request, 404, _("Not found."), "not_found")
     return defaults.page_not_found(request, exception)
 
 
@@ -41,7 +42,7 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
         return database_unavailable(request)
     if is_api(request):
-        return json_error(request, 500, "Server error.", "server_error")
+        return json_error(request, 500, _("Server error."), "server_error")
     return defaults.server_error(request)
 
 

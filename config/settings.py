@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "config.middleware.ApiGuardMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the django_language cookie or Accept-Language (LANGUAGES); English else.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,7 +154,11 @@ ANONYMOUS_USER_NAME = "AnonymousUser"
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 
-LANGUAGE_CODE = "en-us"
+# The admin and the product's own strings in English and Czech (locale/cs/), chosen per request
+# from the browser's language; API error bodies keep their `code` in every language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("cs", "Čeština")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ recorded in the audit log like a grant through the API.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from guardian.admin import GuardedModelAdmin
 from guardian.shortcuts import get_perms_for_model
 
@@ -39,7 +40,8 @@ class _ServiceObjectPermissionsForm:
         choices = super().get_obj_perms_field_choices()
         here = self.obj._meta.verbose_name
         for tables in contained_in(self.obj):
-            covers = f"every {tables.model._meta.verbose_name} of this {here}"
+            covers = _("every {contained} of this {container}").format(
+                contained=tables.model._meta.verbose_name, container=here)
             choices += [(p.codename, f"{p.name} ({covers})")
                         for p in get_perms_for_model(tables.model)
                         if p.codename in tables.coverable]

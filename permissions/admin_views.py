@@ -33,7 +33,8 @@ def _admin_url(obj) -> str | None:
 
 def _covers(model) -> dict[str, str]:
     """{codename: what a grant of it on an object of `model` covers} for contained models."""
-    return {codename: f"every {tables.model._meta.verbose_name} of it"
+    return {codename: _("every {contained} of it").format(
+                contained=tables.model._meta.verbose_name)
             for tables in contained_in(model) for codename in tables.coverable}
 
 
@@ -63,9 +64,9 @@ def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None
     """The page for `user`, within `scope` (a token's: what a request with it may use)."""
     if not has_model_permission(request.user, CONFIGURE_USERS):
         raise PermissionDenied
-    title = f"Effective permissions of {user.username}"
+    title = _("Effective permissions of {user}").format(user=user.username)
     if token is not None:
-        title = f"Effective permissions of token {token}"
+        title = _("Effective permissions of token {token}").format(token=token)
     context = {
         **admin.site.each_context(request),
         "title": title,

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PermissionsConfig(AppConfig):
     name = "permissions"
-    verbose_name = "Permissions"
+    verbose_name = _("Permissions")
 
     def ready(self):
         from accounts import hooks

@@ -5,6 +5,8 @@ classes share `audit.permissions.RequiresPermission` with the other apps' classe
 """
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from audit.context import note_denied, note_permission
@@ -82,7 +84,7 @@ def model_permission_required(permission: str) -> type[BasePermission]:
     """A permission class requiring `permission` ("app_label.codename") organisation-wide."""
     return type(f"Requires_{permission.replace('.', '_')}", (RequiresPermission,), {
         "permission": permission,
-        "message": f"You need the {permission} permission.",
+        "message": format_lazy(_("You need the {permission} permission."), permission=permission),
         "__doc__": f"The caller holds {permission} organisation-wide.",
     })
 

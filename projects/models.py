@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.managers import personal_q
@@ -23,27 +24,30 @@ code_validator = RegexValidator(
 
 class Project(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        ACTIVE = "active", "Active"
-        ON_HOLD = "on_hold", "On hold"
-        CLOSED = "closed", "Closed"
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        ON_HOLD = "on_hold", _("On hold")
+        CLOSED = "closed", _("Closed")
 
-    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
-    name = models.CharField(max_length=200)
-    client = models.CharField(max_length=200, blank=True)
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    client = models.CharField(_("client"), max_length=200, blank=True)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="managed_projects", limit_choices_to=personal_q,
-        help_text="An active personal user (programmatic users cannot manage projects).",
+        related_name="managed_projects", limit_choices_to=personal_q, verbose_name=_("manager"),
+        help_text=_("An active personal user (programmatic users cannot manage projects)."),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
-    budget = models.DecimalField(
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PLANNED)
+    budget = models.DecimalField(_("budget"),
         max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         constraints = [
             models.CheckConstraint(condition=models.Q(budget__gte=0),
                                    name="projects_project_budget_not_negative"),
@@ -55,20 +59,21 @@ class Project(models.Model):
 
 class Invoice(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ISSUED = "issued", "Issued"
-        PAID = "paid", "Paid"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # The (project, id) index below serves the foreign key and a page of a project's invoices.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invoices",
-                                db_index=False)
-    number = models.CharField(max_length=32, unique=True, validators=[code_validator])
-    amount = models.DecimalField(max_digits=14, decimal_places=2,
+                                db_index=False, verbose_name=_("project"))
+    number = models.CharField(_("number"), max_length=32, unique=True, validators=[code_validator])
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2,
                                  validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3, validators=[validate_currency])
-    issued_on = models.DateField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
+    issued_on = models.DateField(_("issued on"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAFT)
 
     # A grant of an invoice permission on a project covers every invoice of that project,
     # present and future (permissions.registry).
@@ -76,6 +81,8 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0),
                                    name="projects_invoice_amount_not_negative"),
@@ -93,7 +100,7 @@ class ProjectUserObjectPermission(ContainerPermissionMixin, UserObjectPermission
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
 
     class Meta:
-        verbose_name = "project permission of a user"
+        verbose_name = _("project permission of a user")
         constraints = [
             models.UniqueConstraint(fields=["user", "permission", "content_object"],
                                     name="projects_projectuserperm_unique"),
@@ -107,7 +114,7 @@ class ProjectGroupObjectPermission(ContainerPermissionMixin, GroupObjectPermissi
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
 
     class Meta:
-        verbose_name = "project permission of a group"
+        verbose_name = _("project permission of a group")
         constraints = [
             models.UniqueConstraint(fields=["group", "permission", "content_object"],
                                     name="projects_projectgroupperm_unique"),
@@ -121,7 +128,7 @@ class InvoiceUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Invoice, on_delete=models.CASCADE)
 
     class Meta:
-        verbose_name = "invoice permission of a user"
+        verbose_name = _("invoice permission of a user")
         constraints = [
             models.UniqueConstraint(fields=["user", "permission", "content_object"],
                                     name="projects_invoiceuserperm_unique"),
@@ -135,7 +142,7 @@ class InvoiceGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Invoice, on_delete=models.CASCADE)
 
     class Meta:
-        verbose_name = "invoice permission of a group"
+        verbose_name = _("invoice permission of a group")
         constraints = [
             models.UniqueConstraint(fields=["group", "permission", "content_object"],
                                     name="projects_invoicegroupperm_unique"),

@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audit.charts import stacked_bar_chart
 from audit.stats import token_daily_status_counts
@@ -29,7 +31,7 @@ USAGE_DAYS = 30
 
 
 class StatusFilter(admin.SimpleListFilter):
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -44,12 +46,12 @@ class AttentionFilter(admin.SimpleListFilter):
     """The two lists a configurator checks: tokens about to expire (active ones: a rotated or
     suspended token needs no rotation), tokens nobody uses."""
 
-    title = "needs attention"
+    title = _("needs attention")
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("expiring", f"expires within {EXPIRING_DAYS} days"),
-                ("never_used", "never used")]
+        return [("expiring", _("expires within %(days)d days") % {"days": EXPIRING_DAYS}),
+                ("never_used", _("never used"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -106,7 +108,7 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
                    if name in self.editable_fields}
         services.token_update(actor=request.user, token=obj, request=request, **changed)
 
-    @admin.display(description="replaced by")
+    @admin.display(description=_("replaced by"))
     def replaced_by_link(self, token: ApiToken):
         replacement = getattr(token, "replaced_by", None)
         if replacement is None:
@@ -114,21 +116,21 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
         url = reverse("admin:tokens_apitoken_change", args=[replacement.pk])
         return format_html('<a href="{}">{}</a>', url, replacement)
 
-    @admin.display(description="request limit")
+    @admin.display(description=_("request limit"))
     def rate_limit_label(self, token: ApiToken) -> str:
         if token.rate_limit:
             return token.rate_limit
         default = token_settings.default_token_rate
-        return f"{default} (TOKEN_RATE)" if default else "none"
+        return f"{default} (TOKEN_RATE)" if default else _("none")
 
-    @admin.display(description="family")
+    @admin.display(description=_("family"))
     def family_link(self, token: ApiToken):
         """The tokens derived from one another by rotation, this one included."""
         family = token.family_id or token.pk
         url = reverse("admin:tokens_apitoken_changelist")
         count = ApiToken.objects.in_family(family).count()
-        return format_html('<a href="{}?family={}">{} token{}</a>', url, family, count,
-                           "" if count == 1 else "s")
+        label = ngettext("%(count)d token", "%(count)d tokens", count) % {"count": count}
+        return format_html('<a href="{}?family={}">{}</a>', url, family, label)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -171,7 +173,8 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
                 "can_see_permissions": request.user.has_perm(CONFIGURE_USERS),
                 "usage_chart": stacked_bar_chart(
                     token_daily_status_counts(token_id=token.pk, days=USAGE_DAYS),
-                    label=f"Requests per day and status, last {USAGE_DAYS} days"),
+                    label=_("Requests per day and status, last %(days)d days")
+                    % {"days": USAGE_DAYS}),
                 "usage_days": USAGE_DAYS,
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

@@ -4,18 +4,29 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.permissions import VIEW_PERMISSION as VIEW_AUDIT_LOG
 from tokens.models import ApiToken
 from tokens.permissions import ISSUE, VIEW
 
 STATUS_HELP = {
-    ApiToken.Status.ACTIVE: "works",
-    ApiToken.Status.ROTATING: "replaced by rotation; works until its grace period ends",
-    ApiToken.Status.ROTATED: "replaced by rotation; its grace period is over",
-    ApiToken.Status.EXPIRED: "expired",
-    ApiToken.Status.REVOKED: "revoked",
-    ApiToken.Status.SUSPENDED: "switched off until resumed; still expires",
+    ApiToken.Status.ACTIVE: _("works"),
+    ApiToken.Status.ROTATING: _("replaced by rotation; works until its grace period ends"),
+    ApiToken.Status.ROTATED: _("replaced by rotation; its grace period is over"),
+    ApiToken.Status.EXPIRED: _("expired"),
+    ApiToken.Status.REVOKED: _("revoked"),
+    ApiToken.Status.SUSPENDED: _("switched off until resumed; still expires"),
+}
+# The badge's text: the status's own name (the API's), in the admin's language.
+STATUS_TEXT = {
+    ApiToken.Status.ACTIVE: pgettext_lazy("token status", "active"),
+    ApiToken.Status.ROTATING: pgettext_lazy("token status", "rotating"),
+    ApiToken.Status.ROTATED: pgettext_lazy("token status", "rotated"),
+    ApiToken.Status.EXPIRED: pgettext_lazy("token status", "expired"),
+    ApiToken.Status.REVOKED: pgettext_lazy("token status", "revoked"),
+    ApiToken.Status.SUSPENDED: pgettext_lazy("token status", "suspended"),
 }
 
 
@@ -37,24 +48,27 @@ def status_badge(token: ApiToken, now=None) -> SafeString:
     a rotating token also says until when it works."""
     status = token.status_at(now or timezone.now())
     meaning = STATUS_HELP[status]
-    text = status
+    text = STATUS_TEXT[status]
     if status == ApiToken.Status.ROTATING:
-        text = f"rotating until {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M}"
+        text = _("rotating until %(when)s") % {
+            "when": f"{timezone.localtime(token.expires_at):%Y-%m-%d %H:%M}"}
     return format_html('<span class="token-status token-status-{}" title="{}">{}</span>',
                        status, meaning, text)
 
 
 class TokenStatusMixin:
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_label(self, token: ApiToken) -> SafeString:
         return status_badge(token)
 
-    @admin.display(description="last used")
+    @admin.display(description=_("last used"))
     def last_used(self, token: ApiToken) -> str:
         if token.last_used_at is None:
-            return "never"
-        return f"{timezone.localtime(token.last_used_at):%Y-%m-%d %H:%M} from {token.last_used_ip}"
+            return _("never")
+        return _("%(when)s from %(ip)s") % {
+            "when": f"{timezone.localtime(token.last_used_at):%Y-%m-%d %H:%M}",
+            "ip": token.last_used_ip}
 
-    @admin.display(description="created by")
+    @admin.display(description=_("created by"))
     def created_by_label(self, token: ApiToken) -> str:
-        return token.created_by_username or "(command line)"
+        return token.created_by_username or _("(command line)")

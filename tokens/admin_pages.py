@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ProgrammaticUser, User
 from common.errors import Denied, Invalid
@@ -30,16 +31,17 @@ from tokens.forms import (
 from tokens.models import ApiToken
 from tokens.throttles import TokenLookupThrottle
 
-NOT_SHOWN_AGAIN = "This token will not be shown again. Copy it now and store it in a secret store."
-REVOKED_FAMILY = "Token {token} and every other working token of its family are revoked."
-SUSPENDED = "Token {token} is suspended: every request with it fails until it is resumed."
-RESUMED = "Token {token} is resumed: it works again until it expires."
-LOOKUP_THROTTLED = "Too many lookups from your address. Try again in {wait} seconds."
-NO_MATCH = "No token of this server matches. (It may belong to another system.)"
+NOT_SHOWN_AGAIN = _("This token will not be shown again. Copy it now and store it in a secret "
+                    "store.")
+REVOKED_FAMILY = _("Token {token} and every other working token of its family are revoked.")
+SUSPENDED = _("Token {token} is suspended: every request with it fails until it is resumed.")
+RESUMED = _("Token {token} is resumed: it works again until it expires.")
+LOOKUP_THROTTLED = _("Too many lookups from your address. Try again in {wait} seconds.")
+NO_MATCH = _("No token of this server matches. (It may belong to another system.)")
 
 
-FORM_ALREADY_USED = ("That form was already sent, so no new token was issued and none is shown "
-                     "again. The tokens below are this user's tokens.")
+FORM_ALREADY_USED = _("That form was already sent, so no new token was issued and none is shown "
+                      "again. The tokens below are this user's tokens.")
 NONCES = "tokens_issue_form_nonces"
 
 
@@ -88,7 +90,7 @@ class TokenPagesMixin:
         form = ProgrammaticUserPickForm(request.GET or None)
         if form.is_valid():
             return redirect("admin:tokens_apitoken_issue", form.cleaned_data["user"].pk)
-        context = self._context(request, "Issue a token: which programmatic user?", form=form)
+        context = self._context(request, _("Issue a token: which programmatic user?"), form=form)
         return TemplateResponse(request, "admin/tokens/apitoken/pick.html", context)
 
     def issue_view(self, request, user_id: int):
@@ -106,8 +108,10 @@ class TokenPagesMixin:
             except (Invalid, Denied) as error:
                 form.add_error(None, error.messages)
             else:
-                return self._issued_page(request, issued, f"New token for {user.username}")
-        context = self._context(request, f"Issue a token for {user.username}", form=form,
+                return self._issued_page(
+                    request, issued, _("New token for {user}").format(user=user.username))
+        context = self._context(request, _("Issue a token for {user}").format(user=user.username),
+                                form=form,
                                 subject=user, nonce=form_nonce(request))
         return TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
 
@@ -123,9 +127,11 @@ class TokenPagesMixin:
                 messages.error(request, conflict.message)
             else:
                 messages.success(request, REVOKED_FAMILY.format(token=token)
-                                 if form.cleaned_data["family"] else f"Token {token} is revoked.")
+                                 if form.cleaned_data["family"]
+                                 else _("Token {token} is revoked.").format(token=token))
             return redirect("admin:tokens_apitoken_change", token.pk)
-        context = self._context(request, f"Revoke token {token}?", form=form, token=token,
+        context = self._context(request, _("Revoke token {token}?").format(token=token),
+                                form=form, token=token,
                                 action="revoke")
         return TemplateResponse(request, "admin/tokens/apitoken/confirm.html", context)
 
@@ -140,8 +146,10 @@ class TokenPagesMixin:
             except (TokenConflict, Denied) as refusal:
                 messages.error(request, refusal.message)
                 return redirect("admin:tokens_apitoken_change", token.pk)
-            return self._issued_page(request, issued, f"Token {token} rotated")
-        context = self._context(request, f"Rotate token {token}?", form=form, token=token,
+            return self._issued_page(request, issued,
+                                     _("Token {token} rotated").format(token=token))
+        context = self._context(request, _("Rotate token {token}?").format(token=token),
+                                form=form, token=token,
                                 action="rotate")
         return TemplateResponse(request, "admin/tokens/apitoken/confirm.html", context)
 
@@ -159,7 +167,9 @@ class TokenPagesMixin:
             else:
                 messages.success(request, done.format(token=token))
             return redirect("admin:tokens_apitoken_change", token.pk)
-        context = self._context(request, f"{action.capitalize()} token {token}?", form=None,
+        question = (_("Suspend token {token}?") if action == "suspend"
+                    else _("Resume token {token}?"))
+        context = self._context(request, question.format(token=token), form=None,
                                 token=token, action=action, status=status_badge(token))
         return TemplateResponse(request, "admin/tokens/apitoken/confirm.html", context)
 
@@ -210,7 +220,7 @@ class TokenPagesMixin:
                 else:
                     searched = True
         context = self._context(
-            request, "Whose token is this?", form=TokenLookupForm() if searched else form,
+            request, _("Whose token is this?"), form=TokenLookupForm() if searched else form,
             found=found, searched=searched, no_match=NO_MATCH,
             **({} if found is None else self._lookup_links(request, found)))
         response = TemplateResponse(request, "admin/tokens/apitoken/lookup.html", context,

@@ -6,6 +6,7 @@ from django.db.models import Count, Max, Min, Q
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser
@@ -28,9 +29,9 @@ class ApiTokenInline(TokenStatusMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ("-id",)
-    verbose_name_plural = "API tokens"
+    verbose_name_plural = _("API tokens")
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def name_link(self, token: ApiToken):
         url = reverse("admin:tokens_apitoken_change", args=[token.pk])
         return format_html('<a href="{}">{}</a>', url, token.name)
@@ -67,17 +68,17 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
             next_token_expiry=Min("api_tokens__expires_at", filter=usable),
         )
 
-    @admin.display(description="active tokens", ordering="active_token_count")
+    @admin.display(description=_("active tokens"), ordering="active_token_count")
     def active_tokens(self, user) -> int:
         return user.active_token_count
 
-    @admin.display(description="last use", ordering="last_token_use")
+    @admin.display(description=_("last use"), ordering="last_token_use")
     def last_use(self, user) -> str:
         if user.last_token_use is None:
-            return "never"
+            return _("never")
         return f"{timezone.localtime(user.last_token_use):%Y-%m-%d %H:%M}"
 
-    @admin.display(description="next expiry", ordering="next_token_expiry")
+    @admin.display(description=_("next expiry"), ordering="next_token_expiry")
     def next_expiry(self, user) -> str:
         if user.next_token_expiry is None:
             return "—"
@@ -100,5 +101,6 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
                  and may_obtain_credentials(request.user, user)}
         if user is not None:
             extra["usage_chart"] = bar_chart(daily_counts(actor_id=user.pk, days=USAGE_DAYS),
-                                             label=f"Requests per day, last {USAGE_DAYS} days")
+                                             label=_("Requests per day, last %(days)d days")
+                                             % {"days": USAGE_DAYS})
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

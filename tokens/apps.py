@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TokensConfig(AppConfig):
     name = "tokens"
-    verbose_name = "API tokens"
+    verbose_name = _("API tokens")
 
     def ready(self):
         from accounts import hooks as account_hooks

@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 from rest_framework.permissions import SAFE_METHODS
@@ -37,7 +38,7 @@ QUOTA_ATTRIBUTE = "token_quota"  # where the X-RateLimit-* middleware finds a li
 class InvalidToken(AuthenticationFailed):
     """Any failure of a Bearer credential: one answer, whatever the reason (API.md §1)."""
 
-    default_detail = "Invalid or expired token."
+    default_detail = _("Invalid or expired token.")
     default_code = "invalid_token"
 
 

@@ -1,12 +1,14 @@
 """Errors of the token services, with the messages the tests assert."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common import errors
 
 
 class TokenConflict(errors.Conflict):
     """The token's state does not allow the action (revoked, expired, rotated, suspended)."""
 
-    default_message = "The token's state does not allow this."
+    default_message = _("The token's state does not allow this.")
 
 
 ALREADY_REVOKED = "This token is already revoked."

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from common.errors import Invalid
@@ -10,19 +12,20 @@ from tokens.conf import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, token_settings
 
 
 class TokenIssueForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. nightly-sync.")
-    description = forms.CharField(max_length=500, required=False,
+    name = forms.CharField(max_length=100, label=_("Name"),
+                           help_text=_("What the token is for, e.g. nightly-sync."))
+    description = forms.CharField(max_length=500, required=False, label=_("Description"),
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    read_only = forms.BooleanField(required=False,
-                                   help_text="Only GET, HEAD and OPTIONS requests.")
+    read_only = forms.BooleanField(required=False, label=_("Read only"),
+                                   help_text=_("Only GET, HEAD and OPTIONS requests."))
     allowed_ips = forms.CharField(
-        required=False, label="Allowed IPs", widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One address or network per line (e.g. 203.0.113.0/24). Empty: any address.",
+        required=False, label=_("Allowed IPs"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One address or network per line (e.g. 203.0.113.0/24). Empty: any address."),
     )
     rate_limit = forms.CharField(
-        required=False, max_length=20, label="Request limit",
-        help_text="Requests allowed per second, minute, hour or day, e.g. 100/minute. "
-                  "Empty: the server's default (TOKEN_RATE), if any.",
+        required=False, max_length=20, label=_("Request limit"),
+        help_text=_("Requests allowed per second, minute, hour or day, e.g. 100/minute. "
+                    "Empty: the server's default (TOKEN_RATE), if any."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -30,8 +33,9 @@ class TokenIssueForm(forms.Form):
         maximum = token_settings.max_lifetime_days
         self.fields["expires_in_days"] = forms.IntegerField(
             min_value=1, max_value=maximum, initial=token_settings.default_lifetime_days,
-            label="Expires in (days)",
-            help_text=f"Every token expires (at most {maximum} days); rotate it before it does.",
+            label=_("Expires in (days)"),
+            help_text=_("Every token expires (at most %(maximum)d days); rotate it before it "
+                        "does.") % {"maximum": maximum},
         )
         self.order_fields(["name", "description", "expires_in_days", "read_only",
                            "allowed_ips", "rate_limit"])
@@ -52,22 +56,23 @@ class TokenIssueForm(forms.Form):
 
 
 class TokenRevokeForm(forms.Form):
-    reason = forms.CharField(max_length=200, required=False,
-                             help_text="Kept with the token and in the audit log.")
+    reason = forms.CharField(max_length=200, required=False, label=_("Reason"),
+                             help_text=_("Kept with the token and in the audit log."))
     family = forms.BooleanField(
-        required=False, label="Revoke the whole family",
-        help_text="Also revoke every token derived from the same original by rotation "
-                  "(its predecessors still in their grace period and its successors): what to "
-                  "do when the token leaked.",
+        required=False, label=_("Revoke the whole family"),
+        help_text=_("Also revoke every token derived from the same original by rotation "
+                    "(its predecessors still in their grace period and its successors): what to "
+                    "do when the token leaked."),
     )
 
 
 class TokenRotateForm(forms.Form):
     grace_hours = forms.IntegerField(
         min_value=0, max_value=MAX_GRACE_HOURS, initial=DEFAULT_GRACE_HOURS,
-        label="Grace period (hours)",
-        help_text="How long the old token keeps working, so the integration can switch "
-                  f"(0 to {MAX_GRACE_HOURS}; 0 stops it at once).",
+        label=_("Grace period (hours)"),
+        help_text=format_lazy(_("How long the old token keeps working, so the integration can "
+                                "switch (0 to {maximum}; 0 stops it at once)."),
+                              maximum=MAX_GRACE_HOURS),
     )
 
 
@@ -76,7 +81,7 @@ class ProgrammaticUserPickForm(forms.Form):
 
     user = forms.ModelChoiceField(
         queryset=User.objects.programmatic().filter(is_active=True).order_by("username"),
-        label="Programmatic user", empty_label="Choose…",
+        label=_("Programmatic user"), empty_label=_("Choose…"),
     )
 
 
@@ -84,9 +89,9 @@ class TokenLookupForm(forms.Form):
     """The token an auditor found; never shown back (the field is emptied after a lookup)."""
 
     token = forms.CharField(
-        max_length=512, strip=True, label="Token",
+        max_length=512, strip=True, label=_("Token"),
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false",
                                           "size": 60}),
-        help_text="Paste the whole token (pgu_…). It is not stored or logged; the lookup is "
-                  "recorded in the audit log, and it does not revoke the token.",
+        help_text=_("Paste the whole token (pgu_…). It is not stored or logged; the lookup is "
+                    "recorded in the audit log, and it does not revoke the token."),
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.rates import RATE_FORMAT, parse_rate
 from permissions.engine.scope import FULL, READ_ONLY, Scope
@@ -36,64 +37,70 @@ class ApiToken(models.Model):
     class Status(models.TextChoices):
         """What a token is now; `status_at` decides, the querysets' `with_status` agrees."""
 
-        ACTIVE = "active"
-        ROTATING = "rotating"  # replaced by rotation, still working until its grace ends
-        ROTATED = "rotated"  # replaced by rotation, its grace over
-        EXPIRED = "expired"
-        REVOKED = "revoked"
-        SUSPENDED = "suspended"  # switched off for now; resumable until it expires
+        ACTIVE = "active", _("Active")
+        # replaced by rotation, still working until its grace ends
+        ROTATING = "rotating", _("Rotating")
+        ROTATED = "rotated", _("Rotated")  # replaced by rotation, its grace over
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        # switched off for now; resumable until it expires
+        SUSPENDED = "suspended", _("Suspended")
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        verbose_name=_("user"),
         limit_choices_to={"category": "programmatic"},
     )
-    name = models.CharField(max_length=100)
-    description = models.CharField(max_length=500, blank=True)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("hint"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", verbose_name=_("created by"),
     )
-    created_by_username = models.CharField(max_length=150, blank=True)
-    expires_at = models.DateTimeField()
-    read_only = models.BooleanField(default=False)
-    allowed_ips = models.JSONField(default=list, blank=True, validators=[validate_networks])
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by_username = models.CharField(_("created by username"), max_length=150, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    read_only = models.BooleanField(_("read only"), default=False)
+    allowed_ips = models.JSONField(_("allowed ips"), default=list, blank=True,
+                                   validators=[validate_networks])
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used ip"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", verbose_name=_("revoked by"),
     )
-    revoked_by_username = models.CharField(max_length=150, blank=True)
-    revoked_reason = models.CharField(max_length=200, blank=True)
+    revoked_by_username = models.CharField(_("revoked by username"), max_length=150, blank=True)
+    revoked_reason = models.CharField(_("revoked reason"), max_length=200, blank=True)
     rotated_from = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by",
+        verbose_name=_("rotated from"),
     )
-    rotated_at = models.DateTimeField(null=True, blank=True)
-    grace_until = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    grace_until = models.DateTimeField(_("grace until"), null=True, blank=True)
     # The first token of its rotation chain (itself for a token issued afresh): a leak report,
     # `{"family": true}` or reuse detection revokes a family in one indexed query.
     family = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, editable=False,
-        related_name="family_members",
+        related_name="family_members", verbose_name=_("family"),
     )
     # AWS's inactive/active switch: a column of the token's row, so authentication reads it in
     # the query it already makes. The expiry runs on while a token is suspended.
-    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
-    rate_limit = models.CharField(
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True, editable=False)
+    rate_limit = models.CharField(_("rate limit"),
         max_length=20, null=True, blank=True, validators=[validate_rate],
-        help_text="Requests allowed per window, e.g. 100/minute; empty: TOKEN_RATE, if set.",
+        help_text=_("Requests allowed per window, e.g. 100/minute; empty: TOKEN_RATE, if set."),
     )
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         permissions = [("issue_token", "Can issue, rotate and revoke API tokens")]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="token_user_created_idx"),

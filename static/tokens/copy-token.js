@@ -8,7 +8,7 @@
   }
   button.addEventListener("click", function () {
     field.select();
-    var done = function () { status.textContent = "Copied."; };
+    var done = function () { status.textContent = button.dataset.copied || "Copied."; };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(done, function () {
         document.execCommand("copy"); done();
