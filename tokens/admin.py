@@ -3,11 +3,9 @@ of a token's page: rotate, suspend or resume, revoke (`tokens.admin_pages`); "wh
 this?" for auditors. The programmatic user's page with its tokens is `tokens.admin_users`.
 """
 
-from datetime import timedelta
 
 from django.contrib import admin
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from audit.charts import stacked_bar_chart
@@ -23,7 +21,13 @@ from tokens.admin_common import (
 from tokens.admin_pages import NONCES, TokenPagesMixin  # noqa: F401  (NONCES: tests)
 from tokens.conf import token_settings
 from tokens.models import ApiToken
-from tokens.selectors import EXPIRING_DAYS
+from tokens.selectors import (
+    EXPIRING,
+    EXPIRING_DAYS,
+    NEEDS_ATTENTION,
+    NEVER_USED,
+    with_status_filter,
+)
 
 USAGE_DAYS = 30
 
@@ -42,21 +46,20 @@ class StatusFilter(admin.SimpleListFilter):
 
 class AttentionFilter(admin.SimpleListFilter):
     """The two lists a configurator checks: tokens about to expire (active ones: a rotated or
-    suspended token needs no rotation), tokens nobody uses."""
+    suspended token needs no rotation), tokens nobody uses. The API's `?status=` filter lists
+    the same sets (`expiring`, `never_used`, both: `needs_attention`), through the same code."""
 
     title = "needs attention"
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("expiring", f"expires within {EXPIRING_DAYS} days"),
-                ("never_used", "never used")]
+        return [(EXPIRING, f"expires within {EXPIRING_DAYS} days"),
+                (NEVER_USED, "never used"),
+                (NEEDS_ATTENTION, "either")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "expiring":
-            return queryset.expiring_between(now, now + timedelta(days=EXPIRING_DAYS))
-        if self.value() == "never_used":
-            return queryset.usable(now).filter(last_used_at__isnull=True)
+        if self.value() in (EXPIRING, NEVER_USED, NEEDS_ATTENTION):
+            return with_status_filter(queryset, self.value())
         return queryset
 
 
