@@ -59,10 +59,10 @@ def with_status_filter(queryset, status: str | None, expiring_within: str | None
     now = now or timezone.now()
     matching = queryset.none()
     for part in dict.fromkeys(wanted):
-        if part == EXPIRING or part == NEEDS_ATTENTION:
+        if part in (EXPIRING, NEEDS_ATTENTION):
             end = now + timedelta(days=days or EXPIRING_DAYS)
             matching = matching | queryset.expiring_between(now, end)
-        if part == NEVER_USED or part == NEEDS_ATTENTION:
+        if part in (NEVER_USED, NEEDS_ATTENTION):
             matching = matching | queryset.never_used(now)
         if part not in (EXPIRING, NEVER_USED, NEEDS_ATTENTION):
             matching = matching | queryset.with_status(part, now)

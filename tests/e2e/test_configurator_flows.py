@@ -5,11 +5,11 @@ import pytest
 from guardian.shortcuts import get_perms
 
 from accounts.models import User
-from tokens.models import ApiToken
 from tests.accounts.factories import PersonFactory, group
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
 from tests.projects.factories import ProjectFactory, give_model_perms
+from tokens.models import ApiToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
