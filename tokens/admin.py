@@ -3,7 +3,6 @@ of a token's page: rotate, suspend or resume, revoke (`tokens.admin_pages`); "wh
 this?" for auditors. The programmatic user's page with its tokens is `tokens.admin_users`.
 """
 
-
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html

@@ -61,8 +61,6 @@ def form_nonce_consumed(request) -> bool:
     return True
 
 
-
-
 def issued_page(request, context: dict, issued: services.IssuedToken) -> TemplateResponse:
     """The page that shows a new token's plaintext, this once (never cached, never in a URL, a
     log or the session): after issuing, rotating, or adding a programmatic user with its first

@@ -108,8 +108,7 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
             # plaintext stays on this request object, for the response below, and nowhere else.
             request.first_token = services.token_issue(
                 actor=request.user, user=ProgrammaticUser.objects.get(pk=obj.pk),
-                name=INITIAL_TOKEN_NAME, request=request,
-                **options)
+                name=INITIAL_TOKEN_NAME, request=request, **options)
 
     def response_add(self, request, obj, post_url_continue=None):
         issued = getattr(request, "first_token", None)
