@@ -8,10 +8,11 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from accounts import exceptions
 from accounts.models import User
-from common.fields import BoundedListField
+from common.fields import BoundedListField, StringField
 
 NOT_WRITABLE = "This field cannot be set through the API."
 UNKNOWN_GROUP = "Unknown group: {name}."
@@ -23,6 +24,7 @@ PERSON_FORBIDDEN_FIELDS = ("category", "is_staff", "is_superuser", "is_active",
 BAD_PERMISSION_NAME = 'Not a permission name: {name} (use "app_label.codename").'
 UNKNOWN_PERMISSION = "Unknown permission: {name}."
 ROLE_NAME_FIXED = "A role's name is set at creation and cannot change."
+ROLE_NAME_TAKEN = "A role with that name already exists."
 PERMISSION_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -108,6 +110,7 @@ class PersonAccountSerializer(serializers.ModelSerializer):
     """A person as configurators see it (never a password, a hash or a permission list)."""
 
     groups = GroupNamesField(read_only=True)
+    email = serializers.CharField(read_only=True, help_text="May be empty.")
 
     class Meta:
         model = User
@@ -120,16 +123,14 @@ class PersonCreateSerializer(serializers.Serializer):
     """POST people/: `password` absent or null leaves none usable (until a reset); a given one
     passes Django's password validators and is never echoed."""
 
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = StringField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField(max_length=254, required=False, default="", allow_blank=True)
-    first_name = serializers.CharField(max_length=150, required=False, default="",
-                                       allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, default="",
-                                      allow_blank=True)
+    first_name = StringField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = StringField(max_length=150, required=False, default="", allow_blank=True)
     groups = GroupNamesField(required=False, default=list)
-    password = serializers.CharField(write_only=True, required=False, allow_null=True,
-                                     default=None, max_length=4096, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = StringField(write_only=True, required=False, allow_null=True, default=None,
+                           max_length=4096, trim_whitespace=False,
+                           style={"input_type": "password"})
 
     def to_internal_value(self, data):
         _refuse(data, PERSON_FORBIDDEN_FIELDS)
@@ -158,7 +159,7 @@ class PermissionNamesField(BoundedListField):
     """Model-wide permissions as "app_label.codename" names (at most 100; every name checked
     and looked up in one query; an unknown or malformed one is named in the 400)."""
 
-    child = serializers.CharField(max_length=255, trim_whitespace=False)
+    child = StringField(max_length=255, trim_whitespace=False)
 
     def to_internal_value(self, data):
         names = list(dict.fromkeys(super().to_internal_value(data)))
@@ -191,6 +192,8 @@ class RoleSerializer(serializers.ModelSerializer):
     permissions = PermissionNamesField(required=False, default=list, help_text=(
         'Model-wide permissions, "app_label.codename" (at most 100). Object permissions are '
         "given on the admin's Object permissions pages."))
+    name = StringField(max_length=150, validators=[
+        UniqueValidator(Group.objects.all(), message=ROLE_NAME_TAKEN)])
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -202,9 +205,7 @@ class RoleSerializer(serializers.ModelSerializer):
 class RoleUpdateSerializer(RoleSerializer):
     """PATCH: the permissions (the whole list). The name is set at creation (400 if sent)."""
 
-    class Meta(RoleSerializer.Meta):
-        read_only_fields = ["id", "name", "member_count"]
-        extra_kwargs = {"name": {"help_text": "Read-only: set at creation."}}
+    name = serializers.CharField(read_only=True, help_text="Read-only: set at creation.")
 
     def to_internal_value(self, data):
         _refuse(data, ["name"], ROLE_NAME_FIXED)

@@ -149,6 +149,8 @@ def test_fields_a_configurator_may_not_set_are_400(configurator, field, value):
     ({**NEW, "groups": ["Team"] * 101}, "groups"),
     ({**NEW, "password": 12345}, "password"),
     ({"email": "x@example.com"}, "username"),
+    ({**NEW, "username": 12}, "username"),
+    ({**NEW, "first_name": False}, "first_name"),
 ])
 def test_bad_input_is_400_and_creates_nothing(configurator, body, field):
     count = User.objects.count()

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from accounts.serializers import (
     BAD_PERMISSION_NAME,
     ROLE_NAME_FIXED,
+    ROLE_NAME_TAKEN,
     UNKNOWN_PERMISSION,
 )
 from audit.models import AuditEvent
@@ -156,7 +157,9 @@ def test_the_group_admins_permissions_alone_are_not_enough_without_configure_use
     ({"permissions": []}, "name", ["This field is required."]),
     ({"name": ""}, "name", ["This field may not be blank."]),
     ({"name": "x" * 151}, "name", ["Ensure this field has no more than 150 characters."]),
-    ({"name": "Auditors"}, "name", ["group with this name already exists."]),
+    ({"name": "Auditors"}, "name", [ROLE_NAME_TAKEN]),
+    ({"name": 0}, "name", ["Not a valid string."]),
+    ({"name": "R", "permissions": [7]}, "permissions", None),
 ])
 def test_bad_input_is_400_and_creates_nothing(superuser, body, field, messages):
     before = Group.objects.count()
