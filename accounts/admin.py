@@ -144,8 +144,12 @@ class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
+    def get_add_form(self, request):
+        """The Add form (the tokens app extends it with "issue a first token now")."""
+        return ProgrammaticUserAddForm
+
     def get_form(self, request, obj=None, **kwargs):
-        kwargs["form"] = ProgrammaticUserAddForm if obj is None else ProgrammaticUserChangeForm
+        kwargs["form"] = self.get_add_form(request) if obj is None else ProgrammaticUserChangeForm
         return _bound(super().get_form(request, obj, **kwargs), request)
 
     def save_model(self, request, obj, form, change):

@@ -56,3 +56,12 @@ class BoundedListField(serializers.ListField):
 class IsoDateTimeField(serializers.DateTimeField):
     """A date-time in any ISO 8601 form DRF reads (a date alone, a space for the T, no zone):
     documented as a string, since the schema's date-time format would claim RFC 3339 only."""
+
+
+class StringField(serializers.CharField):
+    """A JSON string only: a number or a boolean is not coerced into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

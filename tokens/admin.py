@@ -3,11 +3,8 @@ of a token's page: rotate, suspend or resume, revoke (`tokens.admin_pages`); "wh
 this?" for auditors. The programmatic user's page with its tokens is `tokens.admin_users`.
 """
 
-from datetime import timedelta
-
 from django.contrib import admin
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,7 +22,13 @@ from tokens.admin_common import (
 from tokens.admin_pages import NONCES, TokenPagesMixin  # noqa: F401  (NONCES: tests)
 from tokens.conf import token_settings
 from tokens.models import ApiToken
-from tokens.selectors import EXPIRING_DAYS
+from tokens.selectors import (
+    EXPIRING,
+    EXPIRING_DAYS,
+    NEEDS_ATTENTION,
+    NEVER_USED,
+    with_status_filter,
+)
 
 USAGE_DAYS = 30
 
@@ -44,21 +47,20 @@ class StatusFilter(admin.SimpleListFilter):
 
 class AttentionFilter(admin.SimpleListFilter):
     """The two lists a configurator checks: tokens about to expire (active ones: a rotated or
-    suspended token needs no rotation), tokens nobody uses."""
+    suspended token needs no rotation), tokens nobody uses. The API's `?status=` filter lists
+    the same sets (`expiring`, `never_used`, both: `needs_attention`), through the same code."""
 
     title = _("needs attention")
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("expiring", _("expires within %(days)d days") % {"days": EXPIRING_DAYS}),
-                ("never_used", _("never used"))]
+        return [(EXPIRING, _("expires within %(days)d days") % {"days": EXPIRING_DAYS}),
+                (NEVER_USED, _("never used")),
+                (NEEDS_ATTENTION, _("either"))]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "expiring":
-            return queryset.expiring_between(now, now + timedelta(days=EXPIRING_DAYS))
-        if self.value() == "never_used":
-            return queryset.usable(now).filter(last_used_at__isnull=True)
+        if self.value() in (EXPIRING, NEVER_USED, NEEDS_ATTENTION):
+            return with_status_filter(queryset, self.value())
         return queryset
 
 

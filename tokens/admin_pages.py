@@ -63,6 +63,16 @@ def form_nonce_consumed(request) -> bool:
     return True
 
 
+def issued_page(request, context: dict, issued: services.IssuedToken) -> TemplateResponse:
+    """The page that shows a new token's plaintext, this once (never cached, never in a URL, a
+    log or the session): after issuing, rotating, or adding a programmatic user with its first
+    token."""
+    context = {**context, "token": issued.token, "plaintext": issued.plaintext,
+               "warning": NOT_SHOWN_AGAIN}
+    response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
 
 
 class TokenPagesMixin:
@@ -77,12 +87,7 @@ class TokenPagesMixin:
             raise PermissionDenied
 
     def _issued_page(self, request, issued: services.IssuedToken, heading: str):
-        context = self._context(request, heading, token=issued.token,
-                                plaintext=issued.plaintext, warning=NOT_SHOWN_AGAIN)
-        response = TemplateResponse(request, "admin/tokens/apitoken/issued.html", context)
-        response["Cache-Control"] = "no-store"
-        response["Pragma"] = "no-cache"
-        return response
+        return issued_page(request, self._context(request, heading), issued)
 
     def pick_view(self, request):
         """Choose the programmatic user to issue a token for (the changelist's button)."""

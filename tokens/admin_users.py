@@ -1,5 +1,6 @@
 """The programmatic user's page, extended here (tokens builds on accounts and permissions): its
-tokens, a button to issue one, its effective permissions, permission usage and a usage chart."""
+tokens, a button to issue one, its effective permissions, permission usage and a usage chart; and
+its Add form's "Issue a first token now", whose secret the next page shows once."""
 
 from django.contrib import admin
 from django.db.models import Count, Max, Min, Q
@@ -14,7 +15,11 @@ from audit.charts import bar_chart
 from audit.stats import daily_counts
 from permissions.admin_views import effective_permissions, permission_usage_page
 from permissions.policy import may_obtain_credentials
+from tokens import services
 from tokens.admin_common import TokenStatusMixin, can_issue_tokens, can_view_tokens
+from tokens.admin_pages import issued_page
+from tokens.forms import FIRST_TOKEN_FIELDS, first_token_options, with_first_token
+from tokens.hooks import INITIAL_TOKEN_NAME
 from tokens.models import ApiToken
 
 USAGE_DAYS = 30
@@ -83,6 +88,36 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
         if user.next_token_expiry is None:
             return "—"
         return f"{timezone.localtime(user.next_token_expiry):%Y-%m-%d}"
+
+    # The Add form's first token ------------------------------------------------------------------
+
+    def get_add_form(self, request):
+        form = super().get_add_form(request)
+        return with_first_token(form) if can_issue_tokens(request.user) else form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None and can_issue_tokens(request.user):
+            fieldsets = (*fieldsets, ("First token", {"fields": FIRST_TOKEN_FIELDS}))
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        options = None if change else first_token_options(form.cleaned_data)
+        if options is not None and can_issue_tokens(request.user):
+            # In the Add view's transaction: no user without its token, nor the reverse. The
+            # plaintext stays on this request object, for the response below, and nowhere else.
+            request.first_token = services.token_issue(
+                actor=request.user, user=ProgrammaticUser.objects.get(pk=obj.pk),
+                name=INITIAL_TOKEN_NAME, request=request, **options)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        issued = getattr(request, "first_token", None)
+        if issued is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "opts": self.opts,
+                   "title": f"New programmatic user {obj.username} and its first token"}
+        return issued_page(request, context, issued)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

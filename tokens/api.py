@@ -100,12 +100,16 @@ class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter(
             "status", str,
             description="Only tokens with this status (the `status` field: `active` does not "
-                        "include `rotating`), or `expiring`: active tokens that expire within "
-                        "`expiring_within` days (14 by default). Several, comma-separated, "
-                        "match any of them. One of: " + ", ".join(selectors.STATUS_FILTERS) + "."),
+                        "include `rotating`); or `expiring`: active tokens that expire within "
+                        "`expiring_within` days (14 by default); `never_used`: working tokens "
+                        "that have never authenticated a request; `needs_attention`: either of "
+                        "those two (the admin's \"needs attention\" lists). Several, "
+                        "comma-separated, match any of them; an unknown value is 400. One of: "
+                        + ", ".join(selectors.STATUS_FILTERS) + "."),
         OpenApiParameter(
             "expiring_within", int,
-            description="With `status=expiring`: the window in days, 1 to 365 (default 14)."),
+            description="With `status=expiring` or `status=needs_attention`: the window in "
+                        "days, 1 to 365 (default 14)."),
     ])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -95,3 +95,35 @@ class TokenLookupForm(forms.Form):
         help_text=_("Paste the whole token (pgu_…). It is not stored or logged; the lookup is "
                     "recorded in the audit log, and it does not revoke the token."),
     )
+
+
+FIRST_TOKEN_FIELDS = ("issue_token", "token_expires_in_days", "token_read_only")
+
+
+def with_first_token(form_class: type[forms.BaseForm]) -> type[forms.BaseForm]:
+    """`form_class` (the programmatic user's Add form) with "Issue a first token now", checked
+    by default, and the limits the issue page asks first: expiry and read-only. Only offered to
+    who may issue tokens (the admin decides); the token is named `initial`, as the API's."""
+    maximum = token_settings.max_lifetime_days
+    fields = {
+        "issue_token": forms.BooleanField(
+            required=False, initial=True, label="Issue a first token now",
+            help_text="Its secret is shown once, on the next page."),
+        "token_expires_in_days": forms.IntegerField(
+            required=False, min_value=1, max_value=maximum,
+            initial=token_settings.default_lifetime_days, label="Token expires in (days)",
+            help_text=f"Every token expires (at most {maximum} days)."),
+        "token_read_only": forms.BooleanField(
+            required=False, label="Read-only token",
+            help_text="Only GET, HEAD and OPTIONS requests."),
+    }
+    return type(form_class.__name__, (form_class,), fields)
+
+
+def first_token_options(cleaned: dict) -> dict | None:
+    """The token to issue with the new user (token_issue's arguments), or None."""
+    if not cleaned.get("issue_token"):
+        return None
+    return {"expires_in_days": cleaned.get("token_expires_in_days")
+            or token_settings.default_lifetime_days,
+            "read_only": bool(cleaned.get("token_read_only"))}

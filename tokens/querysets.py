@@ -49,6 +49,10 @@ class ApiTokenQuerySet(models.QuerySet):
         """Tokens that authenticate now (their user's state aside): live and not suspended."""
         return self.live(now).filter(suspended_at__isnull=True)
 
+    def never_used(self, now=None):
+        """Tokens that still work and have never authenticated a request."""
+        return self.usable(now).filter(last_used_at__isnull=True)
+
     def in_family(self, family: int):
         """Every token of one rotation family (the `family` index)."""
         return self.filter(family_id=family)

@@ -10,10 +10,13 @@ from tokens.models import ApiToken
 EXPIRING_DAYS = 14
 MAX_EXPIRING_DAYS = 365
 EXPIRING = "expiring"
-STATUS_FILTERS = (*ApiToken.Status.values, EXPIRING)
+NEVER_USED = "never_used"
+NEEDS_ATTENTION = "needs_attention"  # the admin's "needs attention" lists, both at once
+ATTENTION = (EXPIRING, NEVER_USED)
+STATUS_FILTERS = (*ApiToken.Status.values, EXPIRING, NEVER_USED, NEEDS_ATTENTION)
 BAD_STATUS_FILTER = "Give one or more of {choices}, separated by commas."
 BAD_EXPIRING_WITHIN = f"Give a whole number of days from 1 to {MAX_EXPIRING_DAYS}."
-EXPIRING_WITHIN_ALONE = "expiring_within goes with status=expiring."
+EXPIRING_WITHIN_ALONE = "expiring_within goes with status=expiring or status=needs_attention."
 
 
 def expiring_soon(now=None, days: int = EXPIRING_DAYS):
@@ -24,7 +27,7 @@ def expiring_soon(now=None, days: int = EXPIRING_DAYS):
 
 def never_used(now=None):
     """Tokens that still work and have never authenticated a request."""
-    return ApiToken.objects.usable(now or timezone.now()).filter(last_used_at__isnull=True)
+    return ApiToken.objects.never_used(now or timezone.now())
 
 
 def parse_expiring_within(raw: str | None) -> int | None:
@@ -39,8 +42,10 @@ def parse_expiring_within(raw: str | None) -> int | None:
 
 def with_status_filter(queryset, status: str | None, expiring_within: str | None = None,
                        now=None):
-    """`queryset` narrowed by `?status=` (statuses and `expiring`, comma-separated: any of them)
-    and `?expiring_within=` days (with `expiring`; 14 without it); Invalid on a bad value."""
+    """`queryset` narrowed by `?status=` (statuses, `expiring`, `never_used`, and
+    `needs_attention` = both of those, as the admin's "needs attention" filter lists them;
+    comma-separated: any of them) and `?expiring_within=` days (with `expiring` or
+    `needs_attention`; 14 without it); Invalid on a bad value."""
     days = parse_expiring_within(expiring_within)
     if status is None:
         if days is not None:
@@ -49,14 +54,16 @@ def with_status_filter(queryset, status: str | None, expiring_within: str | None
     wanted = [part.strip() for part in status.split(",")]
     if not wanted or any(part not in STATUS_FILTERS for part in wanted):
         raise Invalid.field("status", BAD_STATUS_FILTER.format(choices=", ".join(STATUS_FILTERS)))
-    if days is not None and EXPIRING not in wanted:
+    if days is not None and not {EXPIRING, NEEDS_ATTENTION} & set(wanted):
         raise Invalid.field("expiring_within", EXPIRING_WITHIN_ALONE)
     now = now or timezone.now()
     matching = queryset.none()
     for part in dict.fromkeys(wanted):
-        if part == EXPIRING:
+        if part in (EXPIRING, NEEDS_ATTENTION):
             end = now + timedelta(days=days or EXPIRING_DAYS)
             matching = matching | queryset.expiring_between(now, end)
-        else:
+        if part in (NEVER_USED, NEEDS_ATTENTION):
+            matching = matching | queryset.never_used(now)
+        if part not in (EXPIRING, NEVER_USED, NEEDS_ATTENTION):
             matching = matching | queryset.with_status(part, now)
     return matching

@@ -14,6 +14,7 @@ from accounts.services.people import (
     check_person_set_password,
     check_person_update,
     person_create,
+    person_deactivate,
     person_set_password,
     person_update,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "group_update",
     "issue_initial_token",
     "person_create",
+    "person_deactivate",
     "person_set_password",
     "person_update",
     "programmatic_user_create",

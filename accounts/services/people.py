@@ -7,6 +7,9 @@ transaction: `user.created`, `user.updated` naming the fields changed (a passwor
 permission given or taken.
 """
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.models import User
@@ -15,15 +18,18 @@ from accounts.services.changes import (
     Event,
     account_change,
     apply_relations,
+    group_names,
     guard,
     record_relations,
 )
 from audit.services import record
-from common.errors import Invalid, full_clean
+from common.errors import Conflict, Invalid, full_clean
 
 PASSWORD_CHANGED = "changed"
 PASSWORD_DISABLED = "disabled"
 NOT_A_PERSON = "This is not a person's account."
+OWN_DEACTIVATION = "You cannot deactivate your own account."
+ALREADY_INACTIVE = "This account is already inactive."
 
 
 def _person(pk) -> User:
@@ -33,27 +39,37 @@ def _person(pk) -> User:
     return user
 
 
-def check_person_create(*, actor) -> None:
-    """Refuse `actor` creating a person (creating accounts needs a User configurator)."""
-    guard().ensure_may_change_account(actor, User(category=User.Category.PERSONAL))
+def check_person_create(*, actor, groups: Iterable[Group] = ()) -> None:
+    """Refuse `actor` creating a person in `groups` (creating accounts needs a User
+    configurator; joining a group needs every permission it carries)."""
+    user = User(category=User.Category.PERSONAL)
+    account_change(user, {}, groups=set(groups)).check(actor, user)
 
 
 @transaction.atomic
 def person_create(*, actor, username: str, password: str | None, email: str = "",
-                  first_name: str = "", last_name: str = "", request=None) -> User:
-    """Create a person with no permissions and no groups; `password` None: no usable password."""
+                  first_name: str = "", last_name: str = "", groups: Iterable[Group] = (),
+                  request=None) -> User:
+    """Create a person with no direct permissions, in `groups`; `password` None: no usable
+    password (unusable until a reset). Records `user.created` and a `permission.granted` for
+    each group."""
+    groups = set(groups)
     user = User(username=username, category=User.Category.PERSONAL, email=email,
                 first_name=first_name, last_name=last_name)
-    guard().ensure_may_change_account(actor, user)
+    change = account_change(user, {}, groups=groups)
+    change.check(actor, user)
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     full_clean(user)
     user.save()
+    apply_relations(user, change)
     record(Event.USER_CREATED, actor=actor, target=user, request=request,
            details={"category": user.category,
-                    "password": PASSWORD_CHANGED if password else PASSWORD_DISABLED})
+                    "password": PASSWORD_CHANGED if password else PASSWORD_DISABLED,
+                    "groups": group_names(groups)})
+    record_relations(actor=actor, user=user, change=change, request=request)
     return user
 
 
@@ -115,3 +131,16 @@ def person_set_password(*, actor, person: User, password: str | None, request=No
     record(Event.USER_UPDATED, actor=actor, target=user, request=request,
            details={"password": PASSWORD_CHANGED if password else PASSWORD_DISABLED})
     return user
+
+
+@transaction.atomic
+def person_deactivate(*, actor, person: User, request=None) -> User:
+    """Deactivate a person (not oneself): `user.deactivated`, under the no-escalation rule (an
+    account holding a permission the actor lacks is refused); Conflict if already inactive."""
+    user = _person(person.pk)
+    if actor is not None and actor.pk == user.pk:
+        raise Invalid(OWN_DEACTIVATION, code="own_account")
+    guard().ensure_may_change_account(actor, user, fields={"is_active"})
+    if not user.is_active:
+        raise Conflict(ALREADY_INACTIVE, code="already_inactive")
+    return person_update(actor=actor, person=user, is_active=False, request=request)

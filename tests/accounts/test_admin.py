@@ -172,7 +172,8 @@ def test_adding_a_person_goes_through_the_service_and_records_no_password(config
     assert newbie.category == "personal" and newbie.check_password("Fresh-password-2026")
     assert not newbie.groups.exists() and not newbie.user_permissions.exists()
     event = AuditEvent.objects.get(event="user.created")
-    assert event.details == {"category": "personal", "password": "changed"}
+    assert event.details == {"category": "personal", "password": "changed",
+                             "groups": []}
     assert client_for(staff).post(f"{PEOPLE}add/", {"username": "other"}).status_code == 403
     assert not User.objects.filter(username="other").exists()
 

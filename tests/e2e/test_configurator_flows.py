@@ -9,6 +9,7 @@ from tests.accounts.factories import PersonFactory, group
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login
 from tests.projects.factories import ProjectFactory, give_model_perms
+from tokens.models import ApiToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +23,33 @@ def alice():
     return user
 
 
+def test_adding_a_programmatic_user_issues_its_first_token_shown_once(page, shot, alice):
+    login(page, "alice", PASSWORD)
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/accounts/programmaticuser/add/")
+    assert page.is_checked("#id_issue_token")  # checked by default for a token configurator
+    page.fill("#id_username", "erp-export")
+    page.fill("#id_contact_email", "owner@example.com")
+    page.fill("#id_token_expires_in_days", "30")
+    page.check("#id_token_read_only")
+    page.click("input[name=_save]")
+
+    assert "will not be shown again" in page.locator("#shown-once").inner_text()
+    plaintext = page.locator("#token-plaintext").input_value()
+    assert plaintext.startswith("pgu_") and plaintext not in page.url
+    shot(page, "first-token-shown-once")
+    token = ApiToken.objects.get()
+    assert (token.user.username, token.name, token.read_only) == ("erp-export", "initial", True)
+
+    page.reload()  # the browser re-posts or shows the form; either way no plaintext twice
+    assert plaintext not in page.content()
+    page.go_back()
+    assert plaintext not in page.content()
+    page.goto(f"/admin/accounts/programmaticuser/{token.user_id}/change/")
+    assert plaintext not in page.content() and token.hint in page.content()
+    assert ApiToken.objects.count() == 1 and User.objects.filter(username="erp-export").count() == 1
+
+
 def test_flow1_a_created_programmatic_user_appears_only_where_it_belongs(page, shot, alice):
     PersonFactory(username="bob", first_name="Bob", is_staff=False)
     login(page, "alice", PASSWORD)
@@ -30,6 +58,7 @@ def test_flow1_a_created_programmatic_user_appears_only_where_it_belongs(page, s
     page.fill("#id_username", "erp-export")
     page.fill("#id_description", "Exports invoices to the ERP every night")
     page.fill("#id_contact_email", "owner@example.com")
+    page.uncheck("#id_issue_token")  # no token yet (the next test takes the box's default)
     page.click("input[name=_save]")
     page.wait_for_url("**/admin/accounts/programmaticuser/")
     assert "erp-export" in page.locator("#result_list").inner_text()

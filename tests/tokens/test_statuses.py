@@ -21,7 +21,7 @@ from tokens.suspension import token_suspend
 pytestmark = pytest.mark.django_db
 
 STATUSES = ("active", "rotating", "rotated", "expired", "revoked", "suspended")
-ALL_FILTERS = ", ".join((*STATUSES, "expiring"))
+ALL_FILTERS = ", ".join((*STATUSES, "expiring", "never_used", "needs_attention"))
 
 
 def days(n: float):

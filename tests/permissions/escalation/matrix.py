@@ -9,9 +9,11 @@ from tests.permissions.escalation.cells_api import API_MATRIX
 from tests.permissions.escalation.cells_groups import GROUP_PAGES
 from tests.permissions.escalation.cells_objects import OBJECT_AND_TOKEN_PAGES
 from tests.permissions.escalation.cells_people import ACCOUNT_PAGES
+from tests.permissions.escalation.cells_roles_people import ROLES_AND_PEOPLE_API
 from tests.permissions.escalation.world import ROLES
 
-MATRIX = {**API_MATRIX, **ACCOUNT_PAGES, **GROUP_PAGES, **OBJECT_AND_TOKEN_PAGES}
+MATRIX = {**API_MATRIX, **ROLES_AND_PEOPLE_API, **ACCOUNT_PAGES, **GROUP_PAGES,
+          **OBJECT_AND_TOKEN_PAGES}
 
 READ_ONLY = "a page that only reads (a POST writes nothing)"
 REDIRECT = "only redirects"

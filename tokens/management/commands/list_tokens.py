@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Only this programmatic user's tokens.")
         parser.add_argument(
             "--status", choices=STATUS_FILTERS,
-            help="Only tokens with this status; expiring: active ones expiring within 14 days.")
+            help="Only tokens with this status; expiring: active ones expiring within 14 days; "
+                 "never_used: working ones never used; needs_attention: either.")
         parser.add_argument("--json", action="store_true", dest="as_json",
                             help="JSON, each token as GET /api/v1/tokens/{id}/ shows it.")
 
