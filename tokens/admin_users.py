@@ -6,11 +6,13 @@ from django.db.models import Count, Max, Min, Q
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser
 from audit.charts import bar_chart
 from audit.stats import daily_counts
+from common.display import clipped, compact_datetime
 from permissions.admin_views import effective_permissions, permission_usage_page
 from permissions.policy import may_obtain_credentials
 from tokens.admin_common import TokenStatusMixin, can_issue_tokens, can_view_tokens
@@ -54,8 +56,8 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
 
     inlines = [ApiTokenInline]
     change_form_template = "admin/accounts/programmaticuser/change_form.html"
-    list_display = ("username", "description", "contact_email", "is_active", "active_tokens",
-                    "last_use", "next_expiry")
+    list_display = ("username", "description_cell", "contact_cell", "is_active",
+                    "active_tokens", "last_use", "next_expiry")
 
     def get_queryset(self, request):
         now = timezone.now()
@@ -67,17 +69,23 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
             next_token_expiry=Min("api_tokens__expires_at", filter=usable),
         )
 
-    @admin.display(description="active tokens", ordering="active_token_count")
+    @admin.display(description=_("description"), ordering="description")
+    def description_cell(self, user):
+        return clipped(user.description, kind="text") if user.description else "—"
+
+    @admin.display(description=_("accountable contact"), ordering="contact_email")
+    def contact_cell(self, user):
+        return clipped(user.contact_email, kind="user")
+
+    @admin.display(description=_("active tokens"), ordering="active_token_count")
     def active_tokens(self, user) -> int:
         return user.active_token_count
 
-    @admin.display(description="last use", ordering="last_token_use")
-    def last_use(self, user) -> str:
-        if user.last_token_use is None:
-            return "never"
-        return f"{timezone.localtime(user.last_token_use):%Y-%m-%d %H:%M}"
+    @admin.display(description=_("last use"), ordering="last_token_use")
+    def last_use(self, user):
+        return compact_datetime(user.last_token_use, empty=_("never"))
 
-    @admin.display(description="next expiry", ordering="next_token_expiry")
+    @admin.display(description=_("next expiry"), ordering="next_token_expiry")
     def next_expiry(self, user) -> str:
         if user.next_token_expiry is None:
             return "—"

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TokensConfig(AppConfig):
     name = "tokens"
-    verbose_name = "API tokens"
+    # Not "API tokens": the breadcrumb would read "API tokens › API tokens".
+    verbose_name = _("Tokens")
 
     def ready(self):
         from accounts import hooks as account_hooks
