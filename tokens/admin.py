@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ProgrammaticUser
 from audit.charts import stacked_bar_chart
 from audit.stats import token_daily_status_counts
 from common.display import clipped, compact_datetime
-from permissions.admin_views import CONFIGURE_USERS
+from permissions.admin_views import may_read_permissions
 from tokens import admin_users, services  # noqa: F401  (admin_users registers the user page)
 from tokens.admin_common import (
     TokenStatusMixin,
@@ -72,12 +73,12 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
     search_fields = ("name", "hint", "user__username")
     list_select_related = ("user",)
     ordering = ("-id",)
-    fields = ("user", "name", "description", "hint", "status_label", "read_only", "allowed_ips",
-              "rate_limit_label", "created_at", "created_by_label", "expires_at", "last_used",
-              "suspended_at", "revoked_at", "revoked_by_username", "revoked_reason",
+    fields = ("user_link", "name", "description", "hint", "status_label", "read_only",
+              "allowed_ips", "rate_limit_label", "created_at", "created_by_label", "expires_at",
+              "last_used", "suspended_at", "revoked_at", "revoked_by_username", "revoked_reason",
               "rotated_from", "replaced_by_link", "grace_until", "family_link")
     editable_fields = ("name", "description")  # the rest is what was issued
-    readonly_fields = ("user", "hint", "status_label", "read_only", "allowed_ips",
+    readonly_fields = ("user_link", "hint", "status_label", "read_only", "allowed_ips",
                        "rate_limit_label", "created_at", "created_by_label", "expires_at",
                        "last_used", "suspended_at", "revoked_at", "revoked_by_username",
                        "revoked_reason", "rotated_from", "replaced_by_link", "grace_until",
@@ -101,9 +102,8 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
         return False  # kept for the record, whatever their state
 
     def get_readonly_fields(self, request, obj=None):
-        if self.has_change_permission(request, obj):
-            return self.readonly_fields
-        return self.fields
+        fields = self.readonly_fields if self.has_change_permission(request, obj) else self.fields
+        return [self._user_field(request) if name == "user_link" else name for name in fields]
 
     @admin.display(description=_("name"), ordering="name")
     def name_cell(self, token: ApiToken):
@@ -146,6 +146,25 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
         changed = {name: form.cleaned_data[name] for name in form.changed_data
                    if name in self.editable_fields}
         services.token_update(actor=request.user, token=obj, request=request, **changed)
+
+    @admin.display(description=_("user"))
+    def user_link(self, token: ApiToken):
+        url = reverse("admin:accounts_programmaticuser_change", args=[token.user_id])
+        return format_html('<a href="{}">{}</a>', url, token.user.username)
+
+    @admin.display(description=_("user"))
+    def user_name(self, token: ApiToken) -> str:
+        return token.user.username
+
+    def _user_field(self, request) -> str:
+        """Its programmatic user, linked only for who may open that user's page."""
+        users = self.admin_site._registry.get(ProgrammaticUser)
+        may_open = users is not None and users.has_view_permission(request)
+        return "user_link" if may_open else "user_name"
+
+    def get_fields(self, request, obj=None):
+        return [self._user_field(request) if name == "user_link" else name
+                for name in super().get_fields(request, obj)]
 
     @admin.display(description="replaced by")
     def replaced_by_link(self, token: ApiToken):
@@ -209,7 +228,7 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
                 "can_rotate": status == Status.ACTIVE,
                 "can_suspend": status in (Status.ACTIVE, Status.ROTATING),
                 "can_resume": status == Status.SUSPENDED,
-                "can_see_permissions": request.user.has_perm(CONFIGURE_USERS),
+                "can_see_permissions": may_read_permissions(request.user, token.user),
                 "usage_chart": stacked_bar_chart(
                     token_daily_status_counts(token_id=token.pk, days=USAGE_DAYS),
                     label=f"Requests per day and status, last {USAGE_DAYS} days"),

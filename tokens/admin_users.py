@@ -1,60 +1,56 @@
 """The programmatic user's page, extended here (tokens builds on accounts and permissions): its
-tokens, a button to issue one, its effective permissions, permission usage and a usage chart."""
+tokens with rotate and revoke per row, a button to issue one, its effective permissions,
+permission usage and a chart of its requests per day and status."""
 
 from django.contrib import admin
 from django.db.models import Count, Max, Min, Q
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ProgrammaticUserAdmin
 from accounts.models import ProgrammaticUser
-from audit.charts import bar_chart
-from audit.stats import daily_counts
+from audit.charts import stacked_bar_chart
+from audit.stats import user_daily_status_counts
 from common.display import clipped, compact_datetime
 from permissions.admin_views import effective_permissions, permission_usage_page
 from permissions.policy import may_obtain_credentials
-from tokens.admin_common import TokenStatusMixin, can_issue_tokens, can_view_tokens
+from tokens.admin_common import can_issue_tokens, can_view_tokens, status_badge
 from tokens.models import ApiToken
 
 USAGE_DAYS = 30
+# Statuses a token may be revoked in (the others no longer work), rotated in (an active one).
+REVOCABLE = (ApiToken.Status.ACTIVE, ApiToken.Status.ROTATING, ApiToken.Status.SUSPENDED)
 
 
-class ApiTokenInline(TokenStatusMixin, admin.TabularInline):
-    model = ApiToken
-    fk_name = "user"
-    fields = ("name_link", "hint", "status_label", "read_only", "created_by_label", "created_at",
-              "expires_at", "last_used")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("-id",)
-    verbose_name_plural = "API tokens"
-
-    @admin.display(description="name")
-    def name_link(self, token: ApiToken):
-        url = reverse("admin:tokens_apitoken_change", args=[token.pk])
-        return format_html('<a href="{}">{}</a>', url, token.name)
-
-    def has_view_permission(self, request, obj=None):
-        return can_view_tokens(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def token_rows(request, user, *, may_issue: bool) -> list[dict]:
+    """The user's tokens, newest first, each with the rotate and revoke links the viewer may
+    follow (`may_issue`: may issue this user's tokens; revoking needs token issuing only)."""
+    may_revoke = can_issue_tokens(request.user)
+    now = timezone.now()
+    rows = []
+    for token in ApiToken.objects.filter(user=user).order_by("-id"):
+        status = token.status_at(now)
+        rows.append({
+            "token": token,
+            "url": reverse("admin:tokens_apitoken_change", args=[token.pk]),
+            "status": status_badge(token, now),
+            "created": compact_datetime(token.created_at),
+            "expires": compact_datetime(token.expires_at),
+            "last_used": compact_datetime(token.last_used_at, empty=gettext("never")),
+            "rotate_url": reverse("admin:tokens_apitoken_rotate", args=[token.pk])
+            if may_issue and status == ApiToken.Status.ACTIVE else None,
+            "revoke_url": reverse("admin:tokens_apitoken_revoke", args=[token.pk])
+            if may_revoke and status in REVOCABLE else None,
+        })
+    return rows
 
 
 @admin.register(ProgrammaticUser)
 class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
     """The programmatic user's page, with its tokens and the way to issue one."""
 
-    inlines = [ApiTokenInline]
     change_form_template = "admin/accounts/programmaticuser/change_form.html"
     list_display = ("username", "description_cell", "contact_cell", "is_active",
                     "active_tokens", "last_use", "next_expiry")
@@ -103,10 +99,15 @@ class ProgrammaticUserPageAdmin(ProgrammaticUserAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         user = self.get_object(request, object_id)
-        extra = {"can_issue_token": user is not None and user.is_active
-                 and can_issue_tokens(request.user)
-                 and may_obtain_credentials(request.user, user)}
+        may_issue = (user is not None and user.is_active and can_issue_tokens(request.user)
+                     and may_obtain_credentials(request.user, user))
+        extra = {"can_issue_token": may_issue}
         if user is not None:
-            extra["usage_chart"] = bar_chart(daily_counts(actor_id=user.pk, days=USAGE_DAYS),
-                                             label=f"Requests per day, last {USAGE_DAYS} days")
+            if can_view_tokens(request.user):
+                extra["token_rows"] = token_rows(request, user, may_issue=may_issue)
+            extra["usage_chart"] = stacked_bar_chart(
+                user_daily_status_counts(actor_id=user.pk, days=USAGE_DAYS),
+                label=gettext("Requests per day and status, last %(days)s days")
+                % {"days": USAGE_DAYS})
+            extra["usage_days"] = USAGE_DAYS
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
