@@ -21,6 +21,7 @@ from accounts.forms import (
     PersonPasswordForm,
     ProgrammaticUserAddForm,
     ProgrammaticUserChangeForm,
+    WithoutPasswordButton,
 )
 from accounts.models import Person, User
 from common.errors import Denied
@@ -75,7 +76,10 @@ class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
         return super().get_queryset(request).people()
 
     def get_form(self, request, obj=None, **kwargs):
-        return _bound(super().get_form(request, obj, **kwargs), request)
+        form = _bound(super().get_form(request, obj, **kwargs), request)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return type(form.__name__, (WithoutPasswordButton, form), {})
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["last_login", "date_joined"]
