@@ -3,6 +3,7 @@ group (role) admin. Every change goes through the accounts services, so it passe
 no-escalation rule and is audited; an account or group the rule keeps from the admin user is
 shown read-only."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
@@ -21,11 +22,14 @@ from accounts.forms import (
     PersonPasswordForm,
     ProgrammaticUserAddForm,
     ProgrammaticUserChangeForm,
+    WithoutPasswordButton,
 )
 from accounts.models import Person, User
 from common.errors import Denied
 
 CONFIGURE = "accounts.configure_users"
+# Auditors (who read the audit log) read the programmatic users' pages too, without changing them.
+READ_AUDIT_LOG = "audit.view_auditevent"
 PASSWORD_SET = _("Password changed successfully.")
 PASSWORD_DISABLED = _("Password-based authentication was disabled.")
 
@@ -73,7 +77,10 @@ class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
         return super().get_queryset(request).people()
 
     def get_form(self, request, obj=None, **kwargs):
-        return _bound(super().get_form(request, obj, **kwargs), request)
+        form = _bound(super().get_form(request, obj, **kwargs), request)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return type(form.__name__, (WithoutPasswordButton, form), {})
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["last_login", "date_joined"]
@@ -120,13 +127,13 @@ class PersonAdmin(ConfiguratorOnlyMixin, DjangoUserAdmin):
 
 class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
     """The programmatic user's page as accounts knows it. Registered by `tokens`, the one owner
-    of that page, which adds the user's tokens and permission pages to it."""
+    of that page, which adds the user's tokens and permission pages to it. Auditors may read it
+    (every field read-only, no save button); changing it stays the configurators'."""
 
     list_display = ("username", "description", "contact_email", "is_active", "date_joined")
     list_filter = ("is_active", "groups")
     search_fields = ("username", "description", "contact_email")
     ordering = ("username",)
-    filter_horizontal = ("groups",)
     readonly_fields = ("username", "category", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("username", "category", "description", "contact_email")}),
@@ -135,11 +142,23 @@ class ProgrammaticUserAdmin(ConfiguratorOnlyMixin, admin.ModelAdmin):
     )
     add_fieldsets = ((None, {"fields": ("username", "description", "contact_email", "groups")}),)
 
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or request.user.has_perm(READ_AUDIT_LOG)
+
+    def has_view_permission(self, request, obj=None):
+        return (super().has_view_permission(request, obj)
+                or request.user.has_perm(READ_AUDIT_LOG))
+
     def get_queryset(self, request):
         return super().get_queryset(request).programmatic()
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":  # a few roles: checkboxes, not a two-pane picker
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
@@ -199,7 +218,13 @@ class UserPickerAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:accounts_person_changelist"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        raise PermissionDenied
+        """A foreign key's link to a user (a project's manager, a token's user) opens the
+        person's or the programmatic user's page, which checks its own permissions."""
+        user = User.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if request.method != "GET" or user is None:
+            raise PermissionDenied
+        page = "programmaticuser" if user.is_programmatic else "person"
+        return redirect(reverse(f"admin:accounts_{page}_change", args=[user.pk]))
 
 
 admin.site.unregister(Group)

@@ -6,8 +6,13 @@ error on the field it concerns. The service runs the same rule again when it wri
 """
 
 from django import forms
-from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    ReadOnlyPasswordHashWidget,
+    UserChangeForm,
+)
 from django.contrib.auth.models import Group
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -83,6 +88,26 @@ class PersonChangeForm(ServiceCheckedForm, UserChangeForm):
     def check(self, cleaned: dict) -> None:
         services.check_person_update(actor=self.actor, person=self.instance,
                                      **self.changed(cleaned, self.EDITABLE))
+
+
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """The password's summary without the button to the password page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        summary = self.get_context(name, value, attrs)["summary"]
+        return format_html("<div><p>{}</p></div>", format_html_join(
+            " ", "<strong>{}</strong>{}",
+            ((entry["label"], f": {entry['value']}" if entry.get("value") else "")
+             for entry in summary)))
+
+
+class WithoutPasswordButton:
+    """For who may not change the person: no button to a password page that would answer 403."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget = PasswordSummaryWidget()
 
 
 class PersonPasswordForm(AdminPasswordChangeForm):

@@ -1,4 +1,5 @@
-"""Aggregates over the log: requests per day (charts) and permissions exercised (advice)."""
+"""Aggregates over the log: requests per day and status (charts) and permissions exercised
+(advice)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -9,25 +10,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.models import AuditEvent
-
-
-def daily_counts(*, actor_id: int, event: str = AuditEvent.Event.TOKEN_USED, days: int = 30,
-                 today: date | None = None) -> list[tuple[date, int]]:
-    """(day, events) for each of the last `days` days up to today (UTC), zeros included."""
-    today = today or timezone.now().date()
-    first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, time.min, tzinfo=UTC)
-    rows = (
-        AuditEvent.objects.filter(actor_id=actor_id, event=event, occurred_at__gte=since)
-        .annotate(day=TruncDate("occurred_at"))
-        .values("day")
-        .annotate(events=Count("id"))
-        .order_by()
-    )
-    found = {row["day"]: row["events"] for row in rows}
-    return [(first + timedelta(days=n), found.get(first + timedelta(days=n), 0))
-            for n in range(days)]
-
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 
@@ -46,11 +28,23 @@ def token_daily_status_counts(*, token_id: int, days: int = 30, today: date | No
 
     One aggregate statement on the (token_id, occurred_at) index, grouped by day and status.
     """
+    return _daily_status_counts({"token_id": token_id}, days=days, today=today)
+
+
+def user_daily_status_counts(*, actor_id: int, days: int = 30, today: date | None = None
+                             ) -> list[tuple[date, dict[str, int]]]:
+    """The same for every request made with a user's tokens, on the (actor_id, occurred_at)
+    index: the programmatic user's page charts it."""
+    return _daily_status_counts({"actor_id": actor_id}, days=days, today=today)
+
+
+def _daily_status_counts(filters: dict, *, days: int, today: date | None
+                         ) -> list[tuple[date, dict[str, int]]]:
     today = today or timezone.now().date()
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, time.min, tzinfo=UTC)
     rows = (
-        AuditEvent.objects.filter(token_id=token_id, occurred_at__gte=since,
+        AuditEvent.objects.filter(**filters, occurred_at__gte=since,
                                   event=AuditEvent.Event.TOKEN_USED)
         .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
         .values("day", "status")

@@ -2,8 +2,9 @@
 and where each came from. A grant on a container says what it covers.
 
 Mount the views in a ModelAdmin's `get_urls()` behind `admin_site.admin_view(...)`; they answer
-403 to anyone without `accounts.configure_users` (the permission usage page: without it or
-`audit.view_auditevent`, for auditors).
+403 to anyone but configurators (`accounts.configure_users`) and, for a programmatic user,
+auditors (`audit.view_auditevent`): the pages are read-only, and link an object only for who may
+open its page.
 """
 
 from django.contrib import admin
@@ -20,10 +21,22 @@ from permissions.selectors import stored_grants, within
 from permissions.usage import DEFAULT_DAYS, MAX_DAYS, permission_usage
 
 CONFIGURE_USERS = "accounts.configure_users"
-VIEW_AUDIT_LOG = "audit.view_auditevent"
+READ_AUDIT_LOG = "audit.view_auditevent"
 
 
-def _admin_url(obj) -> str | None:
+def may_read_permissions(viewer, user=None) -> bool:
+    """Whether `viewer` may read these pages (of `user`, if given): configurators, and auditors
+    for programmatic users."""
+    if has_model_permission(viewer, CONFIGURE_USERS):
+        return True
+    return has_model_permission(viewer, READ_AUDIT_LOG) and (user is None or user.is_programmatic)
+
+
+def _admin_url(request, obj) -> str | None:
+    """The object's admin page, if the viewer may open it."""
+    model_admin = admin.site._registry.get(type(obj))
+    if model_admin is None or not model_admin.has_view_permission(request, obj):
+        return None
     opts = obj._meta
     try:
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
@@ -38,7 +51,7 @@ def _covers(model) -> dict[str, str]:
             for tables in contained_in(model) for codename in tables.coverable}
 
 
-def _report(user, scope: Scope) -> dict:
+def _report(request, user, scope: Scope) -> dict:
     grants = within(stored_grants(user), scope)
     models = []
     for label, by_pk in sorted(grants.objects.items()):
@@ -51,7 +64,7 @@ def _report(user, scope: Scope) -> dict:
             rows.append({
                 "id": pk,
                 "repr": str(obj) if obj is not None else f"#{pk}",
-                "url": _admin_url(obj) if obj is not None else None,
+                "url": _admin_url(request, obj) if obj is not None else None,
                 "permissions": [(codename, sources, covers.get(codename))
                                 for codename, sources in sorted(perms.items())],
             })
@@ -62,7 +75,7 @@ def _report(user, scope: Scope) -> dict:
 
 def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None):
     """The page for `user`, within `scope` (a token's: what a request with it may use)."""
-    if not has_model_permission(request.user, CONFIGURE_USERS):
+    if not may_read_permissions(request.user, user):
         raise PermissionDenied
     title = _("Effective permissions of {user}").format(user=user.username)
     if token is not None:
@@ -72,7 +85,7 @@ def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None
         "title": title,
         "subject": user,
         "token": token,
-        "report": _report(user, scope),
+        "report": _report(request, user, scope),
         "opts": user._meta,
     }
     return TemplateResponse(request, "permissions/effective_permissions.html", context)
@@ -80,16 +93,14 @@ def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None
 
 def effective_permissions(request, user_id: int):
     """GET: every model-wide permission and every object `user_id` can reach, with sources."""
-    if not has_model_permission(request.user, CONFIGURE_USERS):
+    if not may_read_permissions(request.user):
         raise PermissionDenied
     return effective_permissions_page(request, get_object_or_404(User, pk=user_id))
 
 
 def permission_usage_page(request, user_id: int):
-    """GET ?days=: the least-privilege advice of a programmatic user, unused grants first.
-    Read-only; configurators and auditors may read it."""
-    if not any(has_model_permission(request.user, name)
-               for name in (CONFIGURE_USERS, VIEW_AUDIT_LOG)):
+    """GET ?days=: the least-privilege advice of a programmatic user, unused grants first."""
+    if not may_read_permissions(request.user):
         raise PermissionDenied
     user = get_object_or_404(User.objects.programmatic(), pk=user_id)
     try:

@@ -24,11 +24,11 @@ def test_a_section_shows_only_what_the_user_may_see(configurator, person):
     assert sections[0] == ("Programmatic access", ["People", "Programmatic users"])
 
 
-def test_an_auditor_sees_the_audit_log_and_no_users(db):
+def test_an_auditor_sees_the_audit_log_and_programmatic_users_but_no_people(db):
     from tests.accounts.factories import PersonFactory
 
     auditor = PersonFactory(username="audrey", is_staff=True)
     auditor.groups.add(group("Auditors"))
     name, models = _sections(browser_for(auditor).get("/admin/"))[0]
     assert name == "Programmatic access"
-    assert models == ["API tokens", "Audit events"]
+    assert models == ["Programmatic users", "API tokens", "Audit events"]

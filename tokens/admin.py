@@ -9,15 +9,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.models import ProgrammaticUser
 from audit.charts import stacked_bar_chart
 from audit.stats import token_daily_status_counts
-from permissions.admin_views import CONFIGURE_USERS
+from common.display import clipped, compact_datetime
+from permissions.admin_views import may_read_permissions
 from tokens import admin_users, services  # noqa: F401  (admin_users registers the user page)
 from tokens.admin_common import (
     TokenStatusMixin,
     can_issue_tokens,
     can_look_up_tokens,
     can_view_tokens,
+    status_badge,
 )
 from tokens.admin_pages import NONCES, TokenPagesMixin  # noqa: F401  (NONCES: tests)
 from tokens.conf import token_settings
@@ -66,18 +69,19 @@ class AttentionFilter(admin.SimpleListFilter):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
-    list_display = ("name", "user", "hint", "status_label", "read_only", "created_by_label",
-                    "created_at", "expires_at", "last_used")
+    # Nine facts in six columns, so the list fits 1024 px with its filters (tests/e2e/test_fit.py).
+    list_display = ("name_cell", "user_cell", "status_cell", "created_cell", "expires_cell",
+                    "last_used_cell")
     list_filter = (StatusFilter, AttentionFilter, "read_only")
     search_fields = ("name", "hint", "user__username")
     list_select_related = ("user",)
     ordering = ("-id",)
-    fields = ("user", "name", "description", "hint", "status_label", "read_only", "allowed_ips",
-              "rate_limit_label", "created_at", "created_by_label", "expires_at", "last_used",
-              "suspended_at", "revoked_at", "revoked_by_username", "revoked_reason",
+    fields = ("user_link", "name", "description", "hint", "status_label", "read_only",
+              "allowed_ips", "rate_limit_label", "created_at", "created_by_label", "expires_at",
+              "last_used", "suspended_at", "revoked_at", "revoked_by_username", "revoked_reason",
               "rotated_from", "replaced_by_link", "grace_until", "family_link")
     editable_fields = ("name", "description")  # the rest is what was issued
-    readonly_fields = ("user", "hint", "status_label", "read_only", "allowed_ips",
+    readonly_fields = ("user_link", "hint", "status_label", "read_only", "allowed_ips",
                        "rate_limit_label", "created_at", "created_by_label", "expires_at",
                        "last_used", "suspended_at", "revoked_at", "revoked_by_username",
                        "revoked_reason", "rotated_from", "replaced_by_link", "grace_until",
@@ -101,14 +105,69 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
         return False  # kept for the record, whatever their state
 
     def get_readonly_fields(self, request, obj=None):
-        if self.has_change_permission(request, obj):
-            return self.readonly_fields
-        return self.fields
+        fields = self.readonly_fields if self.has_change_permission(request, obj) else self.fields
+        return [self._user_field(request) if name == "user_link" else name for name in fields]
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_cell(self, token: ApiToken):
+        return format_html('{}<span class="quiet cell-line">{}</span>',
+                           clipped(token.name, kind="name"), token.hint)
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def user_cell(self, token: ApiToken):
+        return clipped(token.user.username, kind="user")
+
+    @admin.display(description=_("status"))
+    def status_cell(self, token: ApiToken):
+        if not token.read_only:
+            return status_badge(token)
+        return format_html('{}<span class="quiet cell-line">{}</span>', status_badge(token),
+                           _("read-only"))
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created_cell(self, token: ApiToken):
+        return format_html('{}<span class="quiet cell-line">{}</span>',
+                           compact_datetime(token.created_at),
+                           clipped(_("by %(name)s") % {"name": self.created_by_label(token)},
+                                   kind="by"))
+
+    @admin.display(description=_("expires at"), ordering="expires_at")
+    def expires_cell(self, token: ApiToken):
+        return compact_datetime(token.expires_at)
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used_cell(self, token: ApiToken):
+        if token.last_used_at is None:
+            return _("never")
+        if not token.last_used_ip:
+            return compact_datetime(token.last_used_at)
+        return format_html('{}<span class="quiet cell-line">{}</span>',
+                           compact_datetime(token.last_used_at),
+                           _("from %(ip)s") % {"ip": token.last_used_ip})
 
     def save_model(self, request, obj, form, change):
         changed = {name: form.cleaned_data[name] for name in form.changed_data
                    if name in self.editable_fields}
         services.token_update(actor=request.user, token=obj, request=request, **changed)
+
+    @admin.display(description=_("user"))
+    def user_link(self, token: ApiToken):
+        url = reverse("admin:accounts_programmaticuser_change", args=[token.user_id])
+        return format_html('<a href="{}">{}</a>', url, token.user.username)
+
+    @admin.display(description=_("user"))
+    def user_name(self, token: ApiToken) -> str:
+        return token.user.username
+
+    def _user_field(self, request) -> str:
+        """Its programmatic user, linked only for who may open that user's page."""
+        users = self.admin_site._registry.get(ProgrammaticUser)
+        may_open = users is not None and users.has_view_permission(request)
+        return "user_link" if may_open else "user_name"
+
+    def get_fields(self, request, obj=None):
+        return [self._user_field(request) if name == "user_link" else name
+                for name in super().get_fields(request, obj)]
 
     @admin.display(description=_("replaced by"))
     def replaced_by_link(self, token: ApiToken):
@@ -172,7 +231,7 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
                 "can_rotate": status == Status.ACTIVE,
                 "can_suspend": status in (Status.ACTIVE, Status.ROTATING),
                 "can_resume": status == Status.SUSPENDED,
-                "can_see_permissions": request.user.has_perm(CONFIGURE_USERS),
+                "can_see_permissions": may_read_permissions(request.user, token.user),
                 "usage_chart": stacked_bar_chart(
                     token_daily_status_counts(token_id=token.pk, days=USAGE_DAYS),
                     label=_("Requests per day and status, last %(days)d days")

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class TokensConfig(AppConfig):
     name = "tokens"
-    verbose_name = _("API tokens")
+    # Not "API tokens": the breadcrumb would read "API tokens › API tokens".
+    verbose_name = _("Tokens")
 
     def ready(self):
         from accounts import hooks as account_hooks

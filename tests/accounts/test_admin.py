@@ -235,3 +235,15 @@ def test_a_groups_name_is_set_once(superuser):
     assert response.status_code == 302
     team.refresh_from_db()
     assert team.name == "Team"
+
+
+def test_a_person_the_configurator_may_not_change_shows_no_password_button(configurator):
+    """The password page would answer 403: the read-only page offers no link to it."""
+    auditor = PersonFactory(username="audrey", is_staff=True)
+    auditor.groups.add(group("Auditors"))  # holds audit.view_auditevent, the configurator not
+    colleague = PersonFactory(username="pat")
+    browser = client_for(configurator)
+    page = browser.get(f"{PEOPLE}{auditor.pk}/change/").content.decode()
+    assert 'href="../password/"' not in page and "<strong>algorithm</strong>" in page
+    assert browser.get(f"{PEOPLE}{auditor.pk}/password/").status_code == 403
+    assert 'href="../password/"' in browser.get(f"{PEOPLE}{colleague.pk}/change/").content.decode()

@@ -133,12 +133,16 @@ def test_the_changelist_shows_the_integrity_verdict(staff_auditor, db):
 
 def test_hostile_values_are_rendered_escaped(staff_auditor):
     request = request_stub("/api/v1/<script>alert(1)</script>", user_agent="<img src=x>")
-    event = record(Event.AUTH_FAILED, request=request)
+    event = record(Event.AUTH_FAILED, request=request,
+                   target={"type": "x", "id": 1, "repr": "<script>alert(2)</script>"})
     browser = browser_for(staff_auditor)
+    # The list shows the target (in its title too); the row's page the path and agent as well.
     for url in (CHANGELIST, f"{CHANGELIST}{event.id}/change/"):
         page = browser.get(url).content.decode()
-        assert "<script>alert(1)</script>" not in page
-        assert "&lt;script&gt;" in page
+        assert "<script>alert(" not in page and "<img src=x>" not in page
+        assert "&lt;script&gt;alert(2)" in page
+    detail = browser.get(f"{CHANGELIST}{event.id}/change/").content.decode()
+    assert "&lt;script&gt;alert(1)" in detail and "&lt;img src=x&gt;" in detail
 
 
 def test_billing_finds_billing_sync(staff_auditor, db):

@@ -35,8 +35,10 @@ def test_flow5_programmatic_user_and_non_staff_person_cannot_log_in(page, shot):
 
 
 def test_flow7_without_configure_users_no_programmatic_users_entry(page, shot, live_server):
+    # Auditors read the programmatic users' pages (tests/tokens/test_user_page.py): a token
+    # configurator holds neither accounts.configure_users nor audit.view_auditevent.
     helper = PersonFactory(username="helpdesk", is_staff=True)
-    helper.groups.add(group("Auditors"))
+    helper.groups.add(group("Token configurators"))
 
     login(page, "helpdesk", PASSWORD)
     page.wait_for_url("**/admin/")

@@ -274,15 +274,21 @@ def test_configurators_list_tokens_expiring_soon_and_never_used(alice):
     assert later.hint in browser.get(TOKENS).content.decode()
 
 
-def test_the_user_page_charts_requests_per_day(alice, programmatic_user):
+def test_the_user_page_charts_requests_per_day_and_status_with_a_scale(alice, programmatic_user):
     from rest_framework.test import APIClient
 
     token = ApiTokenFactory(user=programmatic_user)
     for _ in range(3):
         bearer(APIClient(), token.plaintext).get("/api/v1/me/")
+    assert bearer(APIClient(), token.plaintext).get("/api/v1/projects/999/").status_code == 404
     html = browser_for(alice).get(f"{ROBOTS}{programmatic_user.pk}/change/").content.decode()
-    assert '<svg class="usage-chart"' in html
-    assert "Requests per day, last 30 days: 3 in 30 days, at most 3 a day" in html
+    chart = html.split('id="usage"')[1].split("</fieldset>")[0]
+    assert '<svg class="usage-chart"' in chart
+    assert ("Requests per day and status, last 30 days: 4 in 30 days "
+            "(3 2xx, 0 3xx, 1 4xx, 0 5xx), at most 4 a day") in chart
+    assert 'fill="#2e7d32"' in chart and 'fill="#b26a00"' in chart  # 2xx green, 4xx amber
+    assert '<text x="40" y="19.0" text-anchor="end">5</text>' in chart  # the scale's top
+    assert "style=" not in chart and "<script" not in chart
 
 
 def test_a_token_configurator_renames_a_token_and_only_its_name_and_description(alice, token):
