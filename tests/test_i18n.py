@@ -102,7 +102,7 @@ def test_a_programmatic_users_page(superuser, programmatic_user):
     czech = page(superuser, f"/admin/accounts/programmaticuser/{programmatic_user.pk}/change/",
                  **CS)
     for text in ("Vydat token", "Skutečná oprávnění", "Využití oprávnění", "Přístup",
-                 "Požadavky za den, posledních 30 dní"):
+                 "Požadavky po dnech a stavech za posledních 30 dní"):
         assert text in czech, text
 
 
@@ -138,7 +138,7 @@ def test_the_audit_list(superuser):
     record(AuditEvent.Event.AUTH_FAILED, details={"reason": "expired"})
     czech = page(superuser, "/admin/audit/auditevent/", **CS)
     for text in ("Exportovat tento filtrovaný výpis do CSV", "důvod selhání", "období",
-                 "posledních 24 hodin", "Integrita:", "aktér", "Druh", "Ověření selhalo",
+                 "posledních 24 hodin", "Integrita:", "aktér", "Kdo", "Ověření selhalo",
                  "auth.failed"):  # the event's name stays the API's
         assert text in czech, text
     english = page(superuser, "/admin/audit/auditevent/")
