@@ -221,7 +221,6 @@ def token_family_revoke(*, actor, token: ApiToken, reason: str = "",
     return revoked
 
 
-@transaction.atomic
 def token_rotate(
     *, actor, token: ApiToken, grace_hours: int = DEFAULT_GRACE_HOURS, request=None
 ) -> IssuedToken:
@@ -232,6 +231,11 @@ def token_rotate(
     one-to-one `rotated_from` is the database's own backstop. The new token joins the family and
     keeps the request limit and the list of grants it is narrowed to.
     """
+    return _rotate(actor=actor, token=token, grace_hours=grace_hours, request=request)
+
+
+@transaction.atomic
+def _rotate(*, actor, token: ApiToken, grace_hours: int, request, replaces_itself=False):
     if isinstance(grace_hours, bool) or not isinstance(grace_hours, int) or not (
         0 <= grace_hours <= MAX_GRACE_HOURS
     ):
@@ -245,7 +249,8 @@ def token_rotate(
     if token.is_suspended:
         raise TokenConflict(SUSPENDED_NOT_ROTATABLE)
     _check_holder(token.user)
-    ensure_may_obtain_credentials(actor, token.user)
+    if not replaces_itself:
+        ensure_may_obtain_credentials(actor, token.user)
     lifetime = min(token.expires_at - token.created_at,
                    timedelta(days=token_settings.max_lifetime_days))
     grace_until = min(token.expires_at, now + timedelta(hours=grace_hours))
@@ -273,8 +278,11 @@ def token_rotate(
 
 
 def token_self_rotate(*, token: ApiToken, request=None) -> IssuedToken:
-    """The token in use replaces itself; the old one stops working at once."""
-    return token_rotate(actor=token.user, token=token, grace_hours=0, request=request)
+    """The token in use replaces itself; the old one stops working at once. Its successor can
+    do exactly what it could (same user, limits and list), so the no-escalation check, which
+    a narrowed token would fail against its own user, does not apply."""
+    return _rotate(actor=token.user, token=token, grace_hours=0, request=request,
+                   replaces_itself=True)
 
 
 @transaction.atomic
