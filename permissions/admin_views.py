@@ -56,8 +56,10 @@ def _report(user, scope: Scope) -> dict:
     return {"global": sorted(grants.global_perms.items()), "models": models}
 
 
-def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None):
-    """The page for `user`, within `scope` (a token's: what a request with it may use)."""
+def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None,
+                               token_grants: list[str] = ()):
+    """The page for `user`, within `scope` (a token's: what a request with it may use, with
+    the list of grants it is narrowed to as `token_grants` says it)."""
     if not has_model_permission(request.user, CONFIGURE_USERS):
         raise PermissionDenied
     title = f"Effective permissions of {user.username}"
@@ -68,6 +70,7 @@ def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None
         "title": title,
         "subject": user,
         "token": token,
+        "token_grants": list(token_grants),
         "report": _report(user, scope),
         "opts": user._meta,
     }

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from audit.charts import stacked_bar_chart
 from audit.stats import token_daily_status_counts
@@ -22,8 +22,9 @@ from tokens.admin_common import (
 )
 from tokens.admin_pages import NONCES, TokenPagesMixin  # noqa: F401  (NONCES: tests)
 from tokens.conf import token_settings
+from tokens.grants import describe
 from tokens.models import ApiToken
-from tokens.selectors import EXPIRING_DAYS
+from tokens.selectors import EXPIRING_DAYS, token_reach
 
 USAGE_DAYS = 30
 
@@ -68,12 +69,14 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
     search_fields = ("name", "hint", "user__username")
     list_select_related = ("user",)
     ordering = ("-id",)
-    fields = ("user", "name", "description", "hint", "status_label", "read_only", "allowed_ips",
-              "rate_limit_label", "created_at", "created_by_label", "expires_at", "last_used",
+    fields = ("user", "name", "description", "hint", "status_label", "read_only",
+              "permissions_label", "allowed_ips", "rate_limit_label", "created_at",
+              "created_by_label", "expires_at", "last_used",
               "suspended_at", "revoked_at", "revoked_by_username", "revoked_reason",
               "rotated_from", "replaced_by_link", "grace_until", "family_link")
     editable_fields = ("name", "description")  # the rest is what was issued
-    readonly_fields = ("user", "hint", "status_label", "read_only", "allowed_ips",
+    readonly_fields = ("user", "hint", "status_label", "read_only", "permissions_label",
+                       "allowed_ips",
                        "rate_limit_label", "created_at", "created_by_label", "expires_at",
                        "last_used", "suspended_at", "revoked_at", "revoked_by_username",
                        "revoked_reason", "rotated_from", "replaced_by_link", "grace_until",
@@ -120,6 +123,14 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
             return token.rate_limit
         default = token_settings.default_token_rate
         return f"{default} (TOKEN_RATE)" if default else "none"
+
+    @admin.display(description="narrowed to")
+    def permissions_label(self, token: ApiToken):
+        """The token's list of grants, or that it carries all of its user's permissions."""
+        if not token.permissions:
+            return "- (every permission of its user)"
+        return format_html_join(", ", "<code>{}</code>",
+                                ((describe(grant),) for grant in token.permissions))
 
     @admin.display(description="family")
     def family_link(self, token: ApiToken):
@@ -169,6 +180,9 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
                 "can_suspend": status in (Status.ACTIVE, Status.ROTATING),
                 "can_resume": status == Status.SUSPENDED,
                 "can_see_permissions": request.user.has_perm(CONFIGURE_USERS),
+                # A narrowed token: what it reaches now, the intersection (configurators).
+                "reach": token_reach(token.user, token.permission_scope)
+                if token.permissions and request.user.has_perm(CONFIGURE_USERS) else None,
                 "usage_chart": stacked_bar_chart(
                     token_daily_status_counts(token_id=token.pk, days=USAGE_DAYS),
                     label=f"Requests per day and status, last {USAGE_DAYS} days"),

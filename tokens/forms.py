@@ -7,6 +7,10 @@ from accounts.models import User
 from common.errors import Invalid
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, token_settings
+from tokens.grants import MAX_GRANTS, TOO_MANY_GRANTS
+
+BAD_LINE = ("Line {number}: give a permission (projects.view_project), or a permission and "
+            "an object (projects.view_project projects.project:3).")
 
 
 class TokenIssueForm(forms.Form):
@@ -24,6 +28,13 @@ class TokenIssueForm(forms.Form):
         help_text="Requests allowed per second, minute, hour or day, e.g. 100/minute. "
                   "Empty: the server's default (TOKEN_RATE), if any.",
     )
+    permissions = forms.CharField(
+        required=False, label="Narrow to", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One grant per line: a permission (projects.view_project) for all the "
+                  "objects the user may use it on, or a permission and one object "
+                  "(projects.view_invoice projects.project:3). Each must be held by the user. "
+                  "Empty: all of the user's permissions. Preview shows what the token reaches.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +45,28 @@ class TokenIssueForm(forms.Form):
             help_text=f"Every token expires (at most {maximum} days); rotate it before it does.",
         )
         self.order_fields(["name", "description", "expires_in_days", "read_only",
-                           "allowed_ips", "rate_limit"])
+                           "allowed_ips", "rate_limit", "permissions"])
+
+    def clean_permissions(self) -> list[dict]:
+        """Lines as grants in the API's shape; the service checks what they name."""
+        grants = []
+        for number, line in enumerate(self.cleaned_data.get("permissions", "").splitlines(), 1):
+            words = line.split()
+            if not words:
+                continue
+            if len(words) == 2 and words[1].count(":") == 1:
+                label, _, pk = words[1].partition(":")
+                if pk.isascii() and pk.isdigit() and len(pk) < 19:
+                    grants.append({"permission": words[0],
+                                   "object": {"type": label, "id": int(pk)}})
+                    continue
+            elif len(words) == 1:
+                grants.append({"permission": words[0]})
+                continue
+            raise ValidationError(BAD_LINE.format(number=number))
+        if len(grants) > MAX_GRANTS:
+            raise ValidationError(TOO_MANY_GRANTS)
+        return grants
 
     def clean_allowed_ips(self) -> list[str]:
         text = self.cleaned_data.get("allowed_ips", "")
