@@ -419,3 +419,39 @@ def test_me_permissions_shows_the_intersection(world):
                                  str(p3.pk): ["view_project"]},
         },
     }
+
+
+# No escalation through a narrowed token ----------------------------------------------------------
+
+def test_a_narrowed_token_of_a_configurator_grants_only_within_its_list(programmatic_user):
+    """A programmatic configurator (a superuser gave it configure_users) whose token is
+    narrowed: the no-escalation rule counts what the token may use, not what its user holds."""
+    p1, p2 = ProjectFactory(), ProjectFactory()
+    configurator = programmatic_user
+    give_model_perms(configurator, "accounts.configure_users", "projects.view_project")
+    target = ApiTokenFactory().user  # another programmatic user, holding nothing
+    _, client = narrowed(configurator, grant("accounts.configure_users"),
+                         grant("projects.view_project", p1))
+    url = f"/api/v1/programmatic-users/{target.pk}/permissions/"
+
+    model_wide = client.post(url, grant("projects.view_project"), format="json")
+    outside = client.post(url, grant("projects.view_project", p2), format="json")
+    inside = client.post(url, grant("projects.view_project", p1), format="json")
+
+    assert model_wide.status_code == 403
+    assert api_error(model_wide)["code"] == "not_grantable"
+    assert outside.status_code == 400  # the token cannot see p2: as if it did not exist
+    assert api_error(outside)["object"] == ["No such object."]
+    assert inside.status_code == 201
+    assert not target.has_perm("projects.view_project")
+    assert type(target).objects.get(pk=target.pk).has_perm("projects.view_project", p1)
+
+
+def test_a_narrowed_token_without_configure_users_in_its_list_cannot_grant(programmatic_user):
+    p1 = ProjectFactory()
+    give_model_perms(programmatic_user, "accounts.configure_users", "projects.view_project")
+    target = ApiTokenFactory().user
+    _, client = narrowed(programmatic_user, grant("projects.view_project"))
+    response = client.post(f"/api/v1/programmatic-users/{target.pk}/permissions/",
+                           grant("projects.view_project", p1), format="json")
+    assert response.status_code == 403
