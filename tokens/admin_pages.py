@@ -1,6 +1,6 @@
-"""The token admin's pages behind its buttons: issue (with a preview of what the token will
-reach) and rotate (the plaintext shown once),
-revoke, suspend and resume (each after a confirmation), and "whose token is this?"."""
+"""The token admin's pages behind its buttons: issue (with a preview of what the token would
+reach) and rotate (the plaintext shown once), revoke, suspend and resume (each after a
+confirmation), and "whose token is this?"."""
 
 import secrets
 

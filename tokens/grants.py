@@ -51,18 +51,22 @@ def _shape(index: int, item) -> dict:
     return {"permission": permission, "object": {"type": obj["type"], "id": obj["id"]}}
 
 
-def _check(grant: dict, *, holder, actor) -> None:
-    """The grant names a permission and an object that exist, and `holder` holds it."""
+def _check(grant: dict, *, holder, actor) -> dict:
+    """The grant, its object's type as the engine names it, once it is known to name a
+    permission and an object that exist, and `holder` to hold it."""
     ref = grant.get("object")
     try:
         obj = None if ref is None else find_object(ref["type"], ref["id"])
         find_permission(grant["permission"], obj=obj)
     except ProductError as error:
         raise _named(grant, error.messages[0]) from None
+    if obj is not None:
+        grant = {"permission": grant["permission"],
+                 "object": {"type": obj._meta.label_lower, "id": obj.pk}}
     if engine.has_model_permission(holder, grant["permission"]):
-        return
+        return grant
     if obj is not None and engine.has_object_permission(holder, grant["permission"], obj):
-        return
+        return grant
     if obj is not None and actor is not None and not engine.permitted(
             type(obj)._default_manager.filter(pk=obj.pk), actor, one=True).exists():
         # Neither the user holds it nor the actor may see it: the answer of a missing object,
@@ -78,7 +82,7 @@ def _named(grant: dict, message: str) -> Invalid:
 def normalize_permissions(values, *, user, actor=None) -> list[dict]:
     """The list checked and in canonical form (duplicates dropped, sorted); empty: the token
     is not narrowed. `user` is the token's holder, `actor` who issues it (None: the system)."""
-    if values is None:
+    if values is None or (isinstance(values, list | tuple) and not values):
         return []
     if not isinstance(values, list | tuple):
         raise Invalid.field(FIELD, NOT_A_LIST)
@@ -87,7 +91,6 @@ def normalize_permissions(values, *, user, actor=None) -> list[dict]:
     grants = [_shape(index, item) for index, item in enumerate(values)]
     # The holder's permissions as stored, whatever the request has bound to its user object.
     holder = get_user_model()._base_manager.get(pk=user.pk)
-    unique = {describe(grant): grant for grant in grants}
-    for grant in unique.values():
-        _check(grant, holder=holder, actor=actor)
+    checked = [_check(grant, holder=holder, actor=actor) for grant in grants]
+    unique = {describe(grant): grant for grant in checked}
     return [unique[key] for key in sorted(unique)]

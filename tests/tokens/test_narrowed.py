@@ -455,3 +455,14 @@ def test_a_narrowed_token_without_configure_users_in_its_list_cannot_grant(progr
     response = client.post(f"/api/v1/programmatic-users/{target.pk}/permissions/",
                            grant("projects.view_project", p1), format="json")
     assert response.status_code == 403
+
+
+def test_an_objects_type_is_stored_as_the_engine_names_it(superuser, world):
+    user, (p1, *_), _ = world
+    response = issue(client_for(superuser), user, [
+        {"permission": "projects.view_project", "object": {"type": "Projects.Project",
+                                                           "id": p1.pk}}])
+    assert response.status_code == 201
+    assert response.json()["permissions"] == [grant("projects.view_project", p1)]
+    client = bearer(APIClient(), response.json()["token"])
+    assert ids(client.get(PROJECTS)) == [p1.pk]
