@@ -7,7 +7,7 @@ from accounts.models import User
 from common.errors import Invalid
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, token_settings
-from tokens.grants import MAX_GRANTS, TOO_MANY_GRANTS
+from tokens.grants import MAX_GRANTS, TOO_MANY_GRANTS, parse_grant
 
 BAD_LINE = ("Line {number}: give a permission (projects.view_project), or a permission and "
             "an object (projects.view_project projects.project:3).")
@@ -51,19 +51,12 @@ class TokenIssueForm(forms.Form):
         """Lines as grants in the API's shape; the service checks what they name."""
         grants = []
         for number, line in enumerate(self.cleaned_data.get("permissions", "").splitlines(), 1):
-            words = line.split()
-            if not words:
+            if not line.strip():
                 continue
-            if len(words) == 2 and words[1].count(":") == 1:
-                label, _, pk = words[1].partition(":")
-                if pk.isascii() and pk.isdigit() and len(pk) < 19:
-                    grants.append({"permission": words[0],
-                                   "object": {"type": label, "id": int(pk)}})
-                    continue
-            elif len(words) == 1:
-                grants.append({"permission": words[0]})
-                continue
-            raise ValidationError(BAD_LINE.format(number=number))
+            try:
+                grants.append(parse_grant(line))
+            except ValueError:
+                raise ValidationError(BAD_LINE.format(number=number)) from None
         if len(grants) > MAX_GRANTS:
             raise ValidationError(TOO_MANY_GRANTS)
         return grants

@@ -35,6 +35,19 @@ def describe(grant: dict) -> str:
     return f"{grant['permission']} on {obj['type']} #{obj['id']}"
 
 
+def parse_grant(text: str) -> dict:
+    """A grant from its one-line form, "projects.view_project" or "projects.view_invoice
+    projects.project:12" (the admin's form and the command line); ValueError if malformed."""
+    words = text.split()
+    if len(words) == 1:
+        return {"permission": words[0]}
+    if len(words) == 2 and words[1].count(":") == 1:
+        label, _, pk = words[1].partition(":")
+        if label and pk.isascii() and pk.isdigit() and len(pk) < 19:
+            return {"permission": words[0], "object": {"type": label, "id": int(pk)}}
+    raise ValueError(text)
+
+
 def _shape(index: int, item) -> dict:
     """{"permission": str, "object": {"type": str, "id": int}?}, or Invalid."""
     bad = Invalid.field(FIELD, BAD_GRANT.format(index=index + 1))

@@ -466,3 +466,42 @@ def test_an_objects_type_is_stored_as_the_engine_names_it(superuser, world):
     assert response.json()["permissions"] == [grant("projects.view_project", p1)]
     client = bearer(APIClient(), response.json()["token"])
     assert ids(client.get(PROJECTS)) == [p1.pk]
+
+
+# The command line --------------------------------------------------------------------------------
+
+def test_issue_token_narrows_with_grant(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    user, (p1, p2, _), invoices = world
+    out = StringIO()
+    call_command("issue_token", user.username, "--grant", "projects.view_project",
+                 "--grant", f"projects.view_invoice projects.project:{p2.pk}",
+                 stdout=out, stderr=StringIO())
+    token = ApiToken.objects.get()
+    assert token.permissions == [grant("projects.view_invoice", p2),
+                                 grant("projects.view_project")]
+    client = bearer(APIClient(), out.getvalue().strip())
+    assert ids(client.get(INVOICES)) == sorted(i.pk for i in invoices[p2])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("projects.view_project projects.project", "--grant projects.view_project projects.project: "
+     'give "app_label.codename" or "app_label.codename app_label.model:pk", for example '
+     '"projects.view_invoice projects.project:12".'),
+    ("projects.change_project", "Cannot issue the token: permissions: projects.change_project: "
+     "billing-sync does not hold this, so its token cannot carry it."),
+])
+def test_issue_token_refuses_a_bad_grant_in_one_line(world, text, message):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    user, *_ = world
+    with pytest.raises(CommandError) as caught:
+        call_command("issue_token", user.username, "--grant", text, stdout=StringIO(),
+                     stderr=StringIO())
+    assert str(caught.value) == message
+    assert not ApiToken.objects.exists()
