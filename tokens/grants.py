@@ -3,9 +3,9 @@
 Each grant has the shape the permissions API accepts: {"permission": "app_label.codename"},
 optionally with "object": {"type": "app_label.model", "id": N}. A token may name only what its
 user holds at issue time (model-wide, on the object, or on its container); later changes to the
-user's permissions are read per request (`permissions.engine.scope`). The services, the API's
-serializers and the admin's form call `normalize_permissions`, so a bad list is refused with
-the same message wherever it comes from.
+user's permissions are read per request (`permissions.engine.scope`). The issue service calls
+`normalize_permissions` whether the API, the admin or the command asked (and the admin's preview
+calls it too), so a bad list is refused with the same message wherever it comes from.
 """
 
 from django.contrib.auth import get_user_model

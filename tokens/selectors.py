@@ -13,6 +13,7 @@ from permissions.registry import protected_models
 from tokens.models import ApiToken
 
 EXPIRING_DAYS = 14
+PREVIEW_OBJECTS = 5  # the first objects `token_reach` names per model
 MAX_EXPIRING_DAYS = 365
 EXPIRING = "expiring"
 STATUS_FILTERS = (*ApiToken.Status.values, EXPIRING)
@@ -65,9 +66,6 @@ def with_status_filter(queryset, status: str | None, expiring_within: str | None
         else:
             matching = matching | queryset.with_status(part, now)
     return matching
-
-
-PREVIEW_OBJECTS = 5
 
 
 def token_reach(user, scope: Scope) -> dict:
