@@ -140,24 +140,30 @@ class Servers:
 
 
 def run_phase(report: Report, fixture, *, phase: str, rounds: int, args, list_label: str) -> None:
-    token = _bearer(fixture.token)
+    token, narrowed = _bearer(fixture.token), _bearer(fixture.narrowed_token)
+    grants = f"narrowed token ({fixture.narrowed_grants} grants)"
     scenarios = [
-        ("Bearer token, GET /api/v1/me/ (audited)", "/api/v1/me/", None),
-        (list_label, "/api/v1/projects/?page_size=50", None),
+        ("Bearer token, GET /api/v1/me/ (audited)", "/api/v1/me/", None, token),
+        (list_label, "/api/v1/projects/?page_size=50", None, token),
         (f"invoice list page of 50, container scope ({fixture.containers:,} projects × "
-         f"{fixture.per_container} invoices)", "/api/v1/invoices/?page_size=50", None),
+         f"{fixture.per_container} invoices)", "/api/v1/invoices/?page_size=50", None, token),
         ("retrieve one project (object permission)",
-         f"/api/v1/projects/{fixture.changeable_project}/", None),
+         f"/api/v1/projects/{fixture.changeable_project}/", None, token),
         ("PATCH one project (object permission)",
-         f"/api/v1/projects/{fixture.changeable_project}/", "patch.lua"),
+         f"/api/v1/projects/{fixture.changeable_project}/", "patch.lua", token),
+        (f"{grants}, GET /api/v1/me/", "/api/v1/me/", None, narrowed),
+        (f"{grants}, list page of 50 projects", "/api/v1/projects/?page_size=50", None,
+         narrowed),
+        (f"{grants}, retrieve one project", f"/api/v1/projects/{fixture.changeable_project}/",
+         None, narrowed),
     ]
     with Servers(fixture, server_env(args.database_url), args.database_url) as servers:
-        servers.warm_up([(path, token) for _name, path, _ in scenarios], args)
+        servers.warm_up([(path, headers) for _name, path, _, headers in scenarios], args)
         for _number in range(rounds):
             in_product = servers.baseline(report, phase, args, which=1)
-            for name, path, script in scenarios:
-                servers.measure(report, phase, args, name, path, token, in_product=in_product,
-                                script=script)
+            for name, path, script, headers in scenarios:
+                servers.measure(report, phase, args, name, path, headers,
+                                in_product=in_product, script=script)
     fixture.check_usage_events(report, phase)
 
 

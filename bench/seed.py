@@ -4,8 +4,8 @@
 auditor token; `projects()` grows the project table to a size, granting `granted` of them to the
 bench user (half directly, half through a group) and `view_invoice` on `containers` of those
 (container scope, half and half again), each with `PER_CONTAINER` invoices; every other project
-gets one invoice, created with it (so the bench user's invoices are the oldest ones);
-`audit_events()` appends log rows.
+gets one invoice, created with it (so the bench user's invoices are the oldest ones), and a
+second token of the bench user is narrowed to some of them; `audit_events()` appends log rows.
 """
 
 import io
@@ -23,6 +23,7 @@ from tokens import services as token_services
 
 BENCH_USER = "bench-sync"
 PER_CONTAINER = 20
+NARROWED_PROJECTS, NARROWED_CONTAINERS = 90, 5
 AUDIT_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 AUDIT_STEP = timedelta(seconds=3)  # seeded event n occurs at AUDIT_EPOCH + n × AUDIT_STEP, n ≥ 1
 
@@ -43,13 +44,19 @@ class Fixture:
     containers: int = 0
     per_container: int = PER_CONTAINER
     plain_key: str = ""
+    narrowed_token: str = ""  # the bench user's token narrowed to NARROWED_PROJECTS grants
+    narrowed_token_id: int = 0
+    narrowed_grants: int = 0
     wrk_counts: dict = field(default_factory=dict)
 
     def skip_usage_events(self) -> None:
         """Events written outside the counted phases (other settings, the worker kill) do not
         count towards the next phase's check."""
-        self.wrk_counts["stored"] = AuditEvent.objects.filter(
-            event="token.used", token_id=self.token_id).count()
+        self.wrk_counts["stored"] = self._stored()
+
+    def _stored(self) -> int:
+        return AuditEvent.objects.filter(
+            event="token.used", token_id__in=[self.token_id, self.narrowed_token_id]).count()
 
     def check_usage_events(self, report, phase: str) -> None:
         """Every Bearer request of the phase left its token.used event (durability check)."""
@@ -57,13 +64,13 @@ class Fixture:
             result.requests for (row_phase, name), row in report.rows.items()
             if row_phase == phase and "DRF" not in name for result in row.rounds
         )
-        stored = AuditEvent.objects.filter(event="token.used", token_id=self.token_id).count()
+        stored = self._stored()
         previous = self.wrk_counts.get("stored", 0)
         self.wrk_counts["stored"] = stored
         report.extras.append(
             f"{phase}: wrk counted {bearer_requests:,} completed Bearer requests in the timed "
             f"runs; the log holds {stored - previous:,} new token.used events for the bench "
-            "token (the difference is the warm-up runs and requests cut off at the end of a "
+            "tokens (the difference is the warm-up runs and requests cut off at the end of a "
             "run, which wrk does not count but the server answered)."
         )
 
@@ -161,6 +168,24 @@ def _grant(fixture: Fixture, *, granted: int, containers: int) -> None:
     fixture.changeable_project = ids[0]
     fixture.granted = len(ids)
     fixture.containers = len(held)
+    _narrowed_token(fixture, ids, held)
+
+
+def _narrowed_token(fixture: Fixture, ids: list[int], held: list[int]) -> None:
+    """A second token of the bench user, narrowed to view_project on the first
+    NARROWED_PROJECTS of its projects, view_invoice on the first NARROWED_CONTAINERS of its
+    containers and change_project on the changeable one: near the list's cap of 100."""
+    def on(permission: str, pk: int) -> dict:
+        return {"permission": permission, "object": {"type": "projects.project", "id": pk}}
+
+    grants = ([on("projects.view_project", pk) for pk in ids[:NARROWED_PROJECTS]]
+              + [on("projects.view_invoice", pk) for pk in held[:NARROWED_CONTAINERS]]
+              + [on("projects.change_project", ids[0])])
+    robot = User.objects.get(pk=fixture.user_id)
+    issued = token_services.token_issue(actor=None, user=robot, name="bench narrowed",
+                                        expires_in_days=30, permissions=grants)
+    fixture.narrowed_token, fixture.narrowed_token_id = issued.plaintext, issued.token.pk
+    fixture.narrowed_grants = len(issued.token.permissions)
 
 
 def audit_events(fixture: Fixture, *, total: int, export_rows: int) -> None:

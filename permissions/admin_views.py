@@ -73,8 +73,10 @@ def _report(request, user, scope: Scope) -> dict:
     return {"global": sorted(grants.global_perms.items()), "models": models}
 
 
-def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None):
-    """The page for `user`, within `scope` (a token's: what a request with it may use)."""
+def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None,
+                               token_grants: list[str] = ()):
+    """The page for `user`, within `scope` (a token's: what a request with it may use, with
+    the list of grants it is narrowed to as `token_grants` says it)."""
     if not may_read_permissions(request.user, user):
         raise PermissionDenied
     title = _("Effective permissions of {user}").format(user=user.username)
@@ -85,6 +87,7 @@ def effective_permissions_page(request, user, *, scope: Scope = FULL, token=None
         "title": title,
         "subject": user,
         "token": token,
+        "token_grants": list(token_grants),
         "report": _report(request, user, scope),
         "opts": user._meta,
     }

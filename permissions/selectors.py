@@ -114,18 +114,77 @@ def effective_permissions(user, scope: Scope | None = None) -> Grants:
 
 
 def within(grants: Grants, scope: Scope) -> Grants:
-    """`grants` without what `scope` leaves out (the same object for `FULL`)."""
+    """`grants` without what `scope` leaves out (the same object for `FULL`): the scope's
+    `allows` and `admits`, the engine's own answers, applied to the stored grants. A narrowed
+    token's list that names an object the user reaches through a model-wide or a container
+    grant shows that object with the sources of the grant that reaches it."""
     if scope is FULL:
         return grants
-    objects = {}
+    containers = _Containers(grants, scope)
+    objects: dict[str, dict[int, dict[str, list[str]]]] = {}
     for label, by_pk in grants.objects.items():
-        kept = {pk: {codename: sources for codename, sources in perms.items()
-                     if scope.allows(codename)} for pk, perms in by_pk.items()}
-        kept = {pk: perms for pk, perms in kept.items() if perms}
-        if kept:
-            objects[label] = kept
+        for pk, perms in by_pk.items():
+            container = containers.of(label, pk)
+            for codename, sources in perms.items():
+                if scope.admits(full_name(label, codename), (label, pk), container):
+                    objects.setdefault(label, {}).setdefault(pk, {})[codename] = list(sources)
+    if scope.narrowed:
+        _add_named(grants, scope, containers, objects)
     return Grants(is_superuser=grants.is_superuser, objects=objects, global_perms={
         name: sources for name, sources in grants.global_perms.items() if scope.allows(name)})
+
+
+class _Containers:
+    """The container of each object of a contained model that `within` needs (one query per
+    such model, and only for a narrowed list, which may name containers)."""
+
+    def __init__(self, grants: Grants, scope: Scope):
+        self.found: dict[str, dict[int, int | None]] = {}
+        if not scope.narrowed:
+            return
+        wanted: dict[str, set[int]] = {}
+        for label, by_pk in grants.objects.items():
+            wanted.setdefault(label, set()).update(by_pk)
+        for entry in scope.entries:
+            if entry.ref is not None:
+                wanted.setdefault(entry.type, set()).add(entry.pk)
+        for label, pks in wanted.items():
+            tables = protected_models().get(label)
+            if tables is None:
+                continue
+            field_name = tables.container.field if tables.container is not None else "pk"
+            rows = tables.model._default_manager.filter(pk__in=pks).values_list("pk",
+                                                                                 field_name)
+            self.found[label] = {pk: (container if tables.container is not None else None)
+                                 for pk, container in rows}
+
+    def exists(self, label: str, pk: int) -> bool:
+        return pk in self.found.get(label, {})
+
+    def of(self, label: str, pk: int) -> tuple[str, int] | None:
+        container = self.found.get(label, {}).get(pk)
+        if container is None:
+            return None
+        return protected_models()[label].container.tables.label, container
+
+
+def _add_named(grants: Grants, scope: Scope, containers: _Containers, objects: dict) -> None:
+    """The objects a narrowed list names that the user reaches otherwise than by a grant on
+    the object itself: a model-wide grant, or (for a contained object) a grant on its
+    container."""
+    for entry in scope.entries:
+        if entry.ref is None or not containers.exists(entry.type, entry.pk):
+            continue
+        if not scope.admits(entry.permission, entry.ref):
+            continue  # outside the actions (a read-only token)
+        codename = entry.permission.partition(".")[2]
+        sources = list(grants.global_perms.get(entry.permission, []))
+        container = containers.of(entry.type, entry.pk)
+        if container is not None:
+            label, pk = container
+            sources += grants.objects.get(label, {}).get(pk, {}).get(codename, [])
+        for source in sources:
+            _add(objects.setdefault(entry.type, {}).setdefault(entry.pk, {}), codename, source)
 
 
 def my_permissions(user) -> dict:

@@ -5,7 +5,7 @@ this?" for auditors. The programmatic user's page with its tokens is `tokens.adm
 
 from django.contrib import admin
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -24,12 +24,14 @@ from tokens.admin_common import (
 )
 from tokens.admin_pages import NONCES, TokenPagesMixin  # noqa: F401  (NONCES: tests)
 from tokens.conf import token_settings
+from tokens.grants import describe
 from tokens.models import ApiToken
 from tokens.selectors import (
     EXPIRING,
     EXPIRING_DAYS,
     NEEDS_ATTENTION,
     NEVER_USED,
+    token_reach,
     with_status_filter,
 )
 
@@ -77,11 +79,13 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
     list_select_related = ("user",)
     ordering = ("-id",)
     fields = ("user_link", "name", "description", "hint", "status_label", "read_only",
-              "allowed_ips", "rate_limit_label", "created_at", "created_by_label", "expires_at",
-              "last_used", "suspended_at", "revoked_at", "revoked_by_username", "revoked_reason",
-              "rotated_from", "replaced_by_link", "grace_until", "family_link")
+              "permissions_label", "allowed_ips", "rate_limit_label", "created_at",
+              "created_by_label", "expires_at", "last_used", "suspended_at", "revoked_at",
+              "revoked_by_username", "revoked_reason", "rotated_from", "replaced_by_link",
+              "grace_until", "family_link")
     editable_fields = ("name", "description")  # the rest is what was issued
-    readonly_fields = ("user_link", "hint", "status_label", "read_only", "allowed_ips",
+    readonly_fields = ("user_link", "hint", "status_label", "read_only", "permissions_label",
+                       "allowed_ips",
                        "rate_limit_label", "created_at", "created_by_label", "expires_at",
                        "last_used", "suspended_at", "revoked_at", "revoked_by_username",
                        "revoked_reason", "rotated_from", "replaced_by_link", "grace_until",
@@ -184,6 +188,14 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
         default = token_settings.default_token_rate
         return f"{default} (TOKEN_RATE)" if default else _("none")
 
+    @admin.display(description=_("narrowed to"))
+    def permissions_label(self, token: ApiToken):
+        """The token's list of grants, or that it carries all of its user's permissions."""
+        if not token.permissions:
+            return _("- (every permission of its user)")
+        return format_html_join(", ", "<code>{}</code>",
+                                ((describe(grant),) for grant in token.permissions))
+
     @admin.display(description=_("family"))
     def family_link(self, token: ApiToken):
         """The tokens derived from one another by rotation, this one included."""
@@ -232,6 +244,11 @@ class ApiTokenAdmin(TokenPagesMixin, TokenStatusMixin, admin.ModelAdmin):
                 "can_suspend": status in (Status.ACTIVE, Status.ROTATING),
                 "can_resume": status == Status.SUSPENDED,
                 "can_see_permissions": may_read_permissions(request.user, token.user),
+                # A narrowed token: what it reaches now, the intersection (for who may read
+                # its permissions: configurators, auditors).
+                "reach": token_reach(token.user, token.permission_scope)
+                if token.permissions and may_read_permissions(request.user, token.user)
+                else None,
                 "usage_chart": stacked_bar_chart(
                     token_daily_status_counts(token_id=token.pk, days=USAGE_DAYS),
                     label=_("Requests per day and status, last %(days)d days")

@@ -1,5 +1,6 @@
-"""The token admin's pages behind its buttons: issue and rotate (the plaintext shown once),
-revoke, suspend and resume (each after a confirmation), and "whose token is this?"."""
+"""The token admin's pages behind its buttons: issue (with a preview of what the token would
+reach) and rotate (the plaintext shown once), revoke, suspend and resume (each after a
+confirmation), and "whose token is this?"."""
 
 import secrets
 
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ProgrammaticUser, User
 from common.errors import Denied, Invalid
 from permissions.admin_views import effective_permissions_page
+from permissions.engine import FULL, READ_ONLY
+from permissions.engine.scope import Entry
 from tokens import lookup, services, suspension
 from tokens.admin_common import (
     can_issue_tokens,
@@ -28,7 +31,9 @@ from tokens.forms import (
     TokenRevokeForm,
     TokenRotateForm,
 )
+from tokens.grants import describe, normalize_permissions
 from tokens.models import ApiToken
+from tokens.selectors import token_reach
 from tokens.throttles import TokenLookupThrottle
 
 NOT_SHOWN_AGAIN = _("This token will not be shown again. Copy it now and store it in a secret "
@@ -38,6 +43,7 @@ SUSPENDED = _("Token {token} is suspended: every request with it fails until it 
 RESUMED = _("Token {token} is resumed: it works again until it expires.")
 LOOKUP_THROTTLED = _("Too many lookups from your address. Try again in {wait} seconds.")
 NO_MATCH = _("No token of this server matches. (It may belong to another system.)")
+PREVIEW = "preview"  # the name of the issue form's Preview button
 
 
 FORM_ALREADY_USED = _("That form was already sent, so no new token was issued and none is shown "
@@ -102,23 +108,44 @@ class TokenPagesMixin:
         self._require_issuer(request)
         user = get_object_or_404(User.objects.programmatic(), pk=user_id)
         form = TokenIssueForm(request.POST or None)
-        if request.method == "POST" and not form_nonce_consumed(request):
+        preview = None
+        if request.method == "POST" and PREVIEW in request.POST:
+            if form.is_valid():  # nothing issued: the form's nonce stays unused
+                preview = self._preview(request, user, form)
+        elif request.method == "POST" and not form_nonce_consumed(request):
             # A reload or a second click re-sends the form: issue nothing, show nothing.
             messages.warning(request, FORM_ALREADY_USED)
             return redirect("admin:accounts_programmaticuser_change", user.pk)
-        if request.method == "POST" and form.is_valid():
+        elif request.method == "POST" and form.is_valid():
             try:
                 issued = services.token_issue(actor=request.user, user=user, request=request,
                                               **form.cleaned_data)
-            except (Invalid, Denied) as error:
+            except Invalid as error:
+                for field, errors in (error.fields or {None: error.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except Denied as error:
                 form.add_error(None, error.messages)
             else:
                 return self._issued_page(
                     request, issued, _("New token for {user}").format(user=user.username))
         context = self._context(request, _("Issue a token for {user}").format(user=user.username),
-                                form=form,
-                                subject=user, nonce=form_nonce(request))
+                                form=form, subject=user, nonce=form_nonce(request),
+                                preview=preview, preview_name=PREVIEW)
         return TemplateResponse(request, "admin/tokens/apitoken/issue.html", context)
+
+    @staticmethod
+    def _preview(request, user, form) -> dict | None:
+        """What the token the form describes would reach now, or None (the form's errors
+        say why)."""
+        try:
+            grants = normalize_permissions(form.cleaned_data["permissions"], user=user,
+                                           actor=request.user)
+        except Invalid as error:
+            form.add_error("permissions", error.messages)
+            return None
+        scope = (READ_ONLY if form.cleaned_data["read_only"] else FULL).with_entries(
+            Entry.from_grant(grant) for grant in grants)
+        return {**token_reach(user, scope), "grants": [describe(g) for g in grants]}
 
     def revoke_view(self, request, token_id: int):
         self._require_issuer(request)
@@ -196,7 +223,8 @@ class TokenPagesMixin:
         """What a request with this token may use: its user's permissions within its scope."""
         token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
         return effective_permissions_page(request, token.user, scope=token.permission_scope,
-                                          token=token)
+                                          token=token,
+                                          token_grants=[describe(g) for g in token.permissions])
 
     def suspend_view(self, request, token_id: int):
         return self._switch_view(request, token_id, action="suspend")

@@ -9,6 +9,10 @@ from accounts.models import User
 from common.errors import Invalid
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_GRACE_HOURS, token_settings
+from tokens.grants import MAX_GRANTS, TOO_MANY_GRANTS, parse_grant
+
+BAD_LINE = ("Line {number}: give a permission (projects.view_project), or a permission and "
+            "an object (projects.view_project projects.project:3).")
 
 
 class TokenIssueForm(forms.Form):
@@ -27,6 +31,13 @@ class TokenIssueForm(forms.Form):
         help_text=_("Requests allowed per second, minute, hour or day, e.g. 100/minute. "
                     "Empty: the server's default (TOKEN_RATE), if any."),
     )
+    permissions = forms.CharField(
+        required=False, label=_("Narrow to"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One grant per line: a permission (projects.view_project) for all the "
+                    "objects the user may use it on, or a permission and one object "
+                    "(projects.view_invoice projects.project:3). Each must be held by the user. "
+                    "Empty: all of the user's permissions. Preview shows what the token reaches."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +49,21 @@ class TokenIssueForm(forms.Form):
                         "does.") % {"maximum": maximum},
         )
         self.order_fields(["name", "description", "expires_in_days", "read_only",
-                           "allowed_ips", "rate_limit"])
+                           "allowed_ips", "rate_limit", "permissions"])
+
+    def clean_permissions(self) -> list[dict]:
+        """Lines as grants in the API's shape; the service checks what they name."""
+        grants = []
+        for number, line in enumerate(self.cleaned_data.get("permissions", "").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                grants.append(parse_grant(line))
+            except ValueError:
+                raise ValidationError(BAD_LINE.format(number=number)) from None
+        if len(grants) > MAX_GRANTS:
+            raise ValidationError(TOO_MANY_GRANTS)
+        return grants
 
     def clean_allowed_ips(self) -> list[str]:
         text = self.cleaned_data.get("allowed_ips", "")
@@ -107,15 +132,16 @@ def with_first_token(form_class: type[forms.BaseForm]) -> type[forms.BaseForm]:
     maximum = token_settings.max_lifetime_days
     fields = {
         "issue_token": forms.BooleanField(
-            required=False, initial=True, label="Issue a first token now",
-            help_text="Its secret is shown once, on the next page."),
+            required=False, initial=True, label=_("Issue a first token now"),
+            help_text=_("Its secret is shown once, on the next page.")),
         "token_expires_in_days": forms.IntegerField(
             required=False, min_value=1, max_value=maximum,
-            initial=token_settings.default_lifetime_days, label="Token expires in (days)",
-            help_text=f"Every token expires (at most {maximum} days)."),
+            initial=token_settings.default_lifetime_days, label=_("Token expires in (days)"),
+            help_text=format_lazy(_("Every token expires (at most {maximum} days)."),
+                                  maximum=maximum)),
         "token_read_only": forms.BooleanField(
-            required=False, label="Read-only token",
-            help_text="Only GET, HEAD and OPTIONS requests."),
+            required=False, label=_("Read-only token"),
+            help_text=_("Only GET, HEAD and OPTIONS requests.")),
     }
     return type(form_class.__name__, (form_class,), fields)
 

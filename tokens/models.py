@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.rates import RATE_FORMAT, parse_rate
-from permissions.engine.scope import FULL, READ_ONLY, Scope
+from permissions.engine.scope import FULL, READ_ONLY, Entry, Scope
 from tokens.querysets import ApiTokenQuerySet
 
 PROGRAMMATIC_ONLY = "Only programmatic users hold API tokens."
@@ -94,6 +94,10 @@ class ApiToken(models.Model):
         max_length=20, null=True, blank=True, validators=[validate_rate],
         help_text=_("Requests allowed per window, e.g. 100/minute; empty: TOKEN_RATE, if set."),
     )
+    # The grants the token is narrowed to ({"permission", "object": {"type", "id"}?}); empty:
+    # every permission of its user. A column of the token's row, so authentication reads it in
+    # the query it already makes; checked against the user's permissions when issued.
+    permissions = models.JSONField(default=list, blank=True, editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -155,8 +159,12 @@ class ApiToken(models.Model):
 
     @property
     def permission_scope(self) -> Scope:
-        """The part of its user's permissions a request with this token may use."""
-        return READ_ONLY if self.read_only else FULL
+        """The part of its user's permissions a request with this token may use: read-only or
+        not, narrowed to its list of grants if it has one."""
+        scope = READ_ONLY if self.read_only else FULL
+        if not self.permissions:
+            return scope
+        return scope.with_entries(Entry.from_grant(grant) for grant in self.permissions)
 
     @property
     def is_suspended(self) -> bool:

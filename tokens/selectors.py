@@ -1,13 +1,19 @@
-"""Reads of tokens for people: what needs a configurator's attention, lists by status."""
+"""Reads of tokens for people: what needs a configurator's attention, lists by status, what a
+token reaches."""
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from common.errors import Invalid
+from permissions import engine
+from permissions.engine.scope import Scope
+from permissions.registry import protected_models
 from tokens.models import ApiToken
 
 EXPIRING_DAYS = 14
+PREVIEW_OBJECTS = 5  # the first objects `token_reach` names per model
 MAX_EXPIRING_DAYS = 365
 EXPIRING = "expiring"
 NEVER_USED = "never_used"
@@ -67,3 +73,21 @@ def with_status_filter(queryset, status: str | None, expiring_within: str | None
         if part not in (EXPIRING, NEVER_USED, NEEDS_ATTENTION):
             matching = matching | queryset.with_status(part, now)
     return matching
+
+
+def token_reach(user, scope: Scope) -> dict:
+    """What a request of `user` within `scope` reaches now, as the engine answers it: the
+    model-wide permissions it may use, and per protected model the objects it may view (a
+    count and the first few). The admin's preview of a token before it is issued, and its
+    page after."""
+    subject = get_user_model()._base_manager.get(pk=user.pk)  # a request's own user object
+    engine.bind_scope(subject, scope)
+    models = []
+    for label, tables in sorted(protected_models().items()):
+        rows = engine.permitted(tables.model._default_manager.order_by("pk"), subject)
+        count = rows.count()
+        models.append({"label": label, "name": tables.model._meta.verbose_name_plural,
+                       "count": count,
+                       "first": [str(obj) for obj in rows[:PREVIEW_OBJECTS]] if count else []})
+    return {"global": sorted(engine.model_permissions(subject)), "models": models,
+            "more": PREVIEW_OBJECTS}

@@ -5,8 +5,10 @@ from rest_framework import serializers
 from audit.stats import STATUS_CLASSES
 from common.errors import Invalid
 from common.fields import BoundedListField
+from permissions.serializers import ObjectRefSerializer
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_ALLOWED_NETWORKS, MAX_GRACE_HOURS
+from tokens.grants import MAX_GRANTS
 from tokens.models import ApiToken
 
 UNKNOWN_FIELD = "Unknown field."
@@ -44,7 +46,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
             "id", "user", "username", "name", "description", "hint", "status", "read_only",
             "allowed_ips", "created_at", "created_by", "expires_at", "last_used_at",
             "last_used_ip", "revoked_at", "revoked_by", "revoked_reason", "rotated_from",
-            "replaced_by", "grace_until", "family", "rate_limit", "suspended_at",
+            "replaced_by", "grace_until", "family", "rate_limit", "suspended_at", "permissions",
         ]
         read_only_fields = fields
 
@@ -64,6 +66,13 @@ class IssuedTokenSerializer(serializers.Serializer):
         return ordered
 
 
+class TokenGrantSerializer(StrictFieldsMixin, serializers.Serializer):
+    """One grant of a token's list, in the shape the permissions API accepts."""
+
+    permission = serializers.CharField(max_length=255, trim_whitespace=False)
+    object = ObjectRefSerializer(required=False, allow_null=True)
+
+
 class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=500, allow_blank=True, required=False,
@@ -79,6 +88,12 @@ class TokenIssueSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=20, required=False, allow_null=True, allow_blank=True, default=None,
         help_text="Requests allowed per window (N/second|minute|hour|day, e.g. 100/minute); "
                   "null: TOKEN_RATE, if the server sets one.",
+    )
+    permissions = TokenGrantSerializer(
+        many=True, required=False, default=list, max_length=MAX_GRANTS,
+        help_text="The grants the token is narrowed to, each held by the user now: its "
+                  "requests may use the user's current permissions within them. Empty: all of "
+                  "the user's permissions.",
     )
 
     def validate(self, data):

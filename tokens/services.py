@@ -34,6 +34,7 @@ from tokens.exceptions import (
     TOO_MANY_TOKENS,
     TokenConflict,
 )
+from tokens.grants import normalize_permissions
 from tokens.inputs import (
     GRACE_RANGE,
     normalize_networks,
@@ -71,11 +72,12 @@ def _token_details(token: ApiToken) -> dict:
         "read_only": token.read_only,
         "allowed_ips": list(token.allowed_ips),
         "rate_limit": token.rate_limit,
+        "permissions": list(token.permissions),
     }
 
 
 def _create(*, actor, user, name, description, expires_at, read_only, allowed_ips,
-            rate_limit=None, rotated_from=None) -> IssuedToken:
+            rate_limit=None, permissions=(), rotated_from=None) -> IssuedToken:
     plaintext = crypto.generate()
     parsed = crypto.parse(plaintext)
     created_by, created_by_username = actor_snapshot(actor)
@@ -91,6 +93,7 @@ def _create(*, actor, user, name, description, expires_at, read_only, allowed_ip
         read_only=read_only,
         allowed_ips=list(allowed_ips),
         rate_limit=rate_limit,
+        permissions=list(permissions),
         rotated_from=rotated_from,
         family_id=None if rotated_from is None else family_of(rotated_from),
     )
@@ -111,6 +114,7 @@ def token_issue(
     read_only: bool = False,
     allowed_ips=(),
     rate_limit: str | None = None,
+    permissions=None,
     request=None,
 ) -> IssuedToken:
     """Issue a token for a programmatic user; the plaintext is returned here and nowhere else.
@@ -118,17 +122,19 @@ def token_issue(
     A token is the user's credential: the actor must hold every permission the user holds
     (no escalation, DESIGN rule 8). At most TOKEN_MAX_PER_USER tokens of a user work at once
     (rotated-out ones aside); the user's row is locked while they are counted, so two concurrent
-    issues cannot both take the last one.
+    issues cannot both take the last one. `permissions`: the grants the token is narrowed to
+    (`tokens.grants`), each held by the user now; none: all of the user's.
     """
     _check_holder(user)
     ensure_may_obtain_credentials(actor, user)
     expiry = resolve_expiry(expires_in_days=expires_in_days, expires_at=expires_at)
     networks = normalize_networks(list(allowed_ips))
     rate_limit = normalize_rate(rate_limit)
+    grants = normalize_permissions(permissions, user=user, actor=actor)
     _check_room_for_one_more(user)
     issued = _create(
         actor=actor, user=user, name=name, description=description, expires_at=expiry,
-        read_only=read_only, allowed_ips=networks, rate_limit=rate_limit,
+        read_only=read_only, allowed_ips=networks, rate_limit=rate_limit, permissions=grants,
     )
     record(Event.TOKEN_ISSUED, actor=actor, token=issued.token, target=user, request=request,
            details=_token_details(issued.token))
@@ -215,7 +221,6 @@ def token_family_revoke(*, actor, token: ApiToken, reason: str = "",
     return revoked
 
 
-@transaction.atomic
 def token_rotate(
     *, actor, token: ApiToken, grace_hours: int = DEFAULT_GRACE_HOURS, request=None
 ) -> IssuedToken:
@@ -224,8 +229,13 @@ def token_rotate(
     The family's lock, then the row lock, make concurrent rotations of one token (and a family
     revocation) queue up: the first wins, the others find it rotated or revoked (409). The
     one-to-one `rotated_from` is the database's own backstop. The new token joins the family and
-    keeps the request limit.
+    keeps the request limit and the list of grants it is narrowed to.
     """
+    return _rotate(actor=actor, token=token, grace_hours=grace_hours, request=request)
+
+
+@transaction.atomic
+def _rotate(*, actor, token: ApiToken, grace_hours: int, request, replaces_itself=False):
     if isinstance(grace_hours, bool) or not isinstance(grace_hours, int) or not (
         0 <= grace_hours <= MAX_GRACE_HOURS
     ):
@@ -239,7 +249,8 @@ def token_rotate(
     if token.is_suspended:
         raise TokenConflict(SUSPENDED_NOT_ROTATABLE)
     _check_holder(token.user)
-    ensure_may_obtain_credentials(actor, token.user)
+    if not replaces_itself:
+        ensure_may_obtain_credentials(actor, token.user)
     lifetime = min(token.expires_at - token.created_at,
                    timedelta(days=token_settings.max_lifetime_days))
     grace_until = min(token.expires_at, now + timedelta(hours=grace_hours))
@@ -252,7 +263,8 @@ def token_rotate(
             issued = _create(
                 actor=actor, user=token.user, name=token.name, description=token.description,
                 expires_at=now + lifetime, read_only=token.read_only,
-                allowed_ips=token.allowed_ips, rate_limit=token.rate_limit, rotated_from=token,
+                allowed_ips=token.allowed_ips, rate_limit=token.rate_limit,
+                permissions=token.permissions, rotated_from=token,
             )
     except IntegrityError:
         raise TokenConflict(NOT_ROTATABLE) from None
@@ -266,8 +278,11 @@ def token_rotate(
 
 
 def token_self_rotate(*, token: ApiToken, request=None) -> IssuedToken:
-    """The token in use replaces itself; the old one stops working at once."""
-    return token_rotate(actor=token.user, token=token, grace_hours=0, request=request)
+    """The token in use replaces itself; the old one stops working at once. Its successor can
+    do exactly what it could (same user, limits and list), so the no-escalation check, which
+    a narrowed token would fail against its own user, does not apply."""
+    return _rotate(actor=token.user, token=token, grace_hours=0, request=request,
+                   replaces_itself=True)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 It lives on the user object, which Django (session) and the token authentication build afresh
 for every request, so a grant or a revocation applies to the next request. It holds the
-request's scope and the model-wide permissions read once.
+request's scope and the model-wide permissions read once (as held, and within the scope).
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,8 @@ ATTRIBUTE = "_permissions_access"
 @dataclass
 class Access:
     scope: Scope = FULL
-    model_permissions: frozenset[str] | None = None  # within the scope, once read
+    held: frozenset[str] | None = None  # the user's model-wide permissions, once read
+    model_permissions: frozenset[str] | None = None  # those within the scope
 
 
 def access_of(user) -> Access:

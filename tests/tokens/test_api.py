@@ -21,7 +21,7 @@ TOKEN_FIELDS = {
     "id", "user", "username", "name", "description", "hint", "status", "read_only",
     "allowed_ips", "created_at", "created_by", "expires_at", "last_used_at", "last_used_ip",
     "revoked_at", "revoked_by", "revoked_reason", "rotated_from", "replaced_by", "grace_until",
-    "family", "rate_limit", "suspended_at",
+    "family", "rate_limit", "suspended_at", "permissions",
 }
 
 

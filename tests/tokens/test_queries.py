@@ -88,3 +88,52 @@ def test_the_prepared_lookup_builds_what_the_orm_would(programmatic_user):
 
 def test_the_prepared_lookup_finds_nothing_for_an_unknown_digest():
     assert ApiToken.objects.authenticating("0" * 64) is None
+
+
+@pytest.fixture
+def narrowed_client(programmatic_user):
+    """A token narrowed to view_project on ten of the twenty projects its user may view."""
+    projects = [ProjectFactory() for _ in range(30)]
+    for project in projects[:20]:
+        give_object_perms(programmatic_user, project, "view_project")
+    grants = [{"permission": "projects.view_project",
+               "object": {"type": "projects.project", "id": project.pk}}
+              for project in projects[:10]]
+    token = ApiTokenFactory(user=programmatic_user, last_used_at=timezone.now(),
+                            permissions=grants)
+    return bearer(APIClient(), token.plaintext), projects
+
+
+def test_a_narrowed_token_costs_nothing_more_on_me(narrowed_client):
+    client, _ = narrowed_client
+    assert statements(client, "/api/v1/me/") == ["SELECT", "INSERT"]
+
+
+@pytest.mark.parametrize("page_size", [1, 50])
+def test_a_narrowed_tokens_list_page_costs_the_same(narrowed_client, page_size):
+    client, _ = narrowed_client
+    sql = statements(client, f"/api/v1/projects/?page_size={page_size}")
+    assert sql == ["SELECT", "SELECT", "INSERT"]
+
+
+def test_a_narrowed_tokens_detail_get_costs_the_same(narrowed_client):
+    client, projects = narrowed_client
+    assert statements(client, f"/api/v1/projects/{projects[0].pk}/") == [
+        "SELECT", "SELECT", "INSERT"]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/api/v1/projects/{projects[15].pk}/").status_code == 404
+    assert [q["sql"].split()[0].upper() for q in captured.captured_queries] == [
+        "SELECT", "SELECT", "INSERT"]
+
+
+def test_a_narrowed_tokens_me_permissions_costs_at_most_one_more(narrowed_client,
+                                                                 programmatic_user):
+    client, _ = narrowed_client
+    full = bearer(APIClient(), ApiTokenFactory(user=programmatic_user,
+                                               last_used_at=timezone.now()).plaintext)
+    counts = []
+    for each in (full, client):
+        with CaptureQueriesContext(connection) as captured:
+            assert each.get("/api/v1/me/permissions/").status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[1] <= counts[0] + 1  # the named objects' containers, read once
