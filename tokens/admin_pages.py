@@ -16,6 +16,7 @@ from common.errors import Denied, Invalid
 from permissions.admin_views import effective_permissions_page
 from permissions.engine import FULL, READ_ONLY
 from permissions.engine.scope import Entry
+from permissions.policy import ensure_may_obtain_credentials
 from tokens import lookup, services, suspension
 from tokens.admin_common import (
     can_issue_tokens,
@@ -111,7 +112,14 @@ class TokenPagesMixin:
         preview = None
         if request.method == "POST" and PREVIEW in request.POST:
             if form.is_valid():  # nothing issued: the form's nonce stays unused
-                preview = self._preview(request, user, form)
+                try:
+                    # Issuing's own check first: who may not issue this user's tokens learns
+                    # nothing of what they would reach (nor whether an object exists).
+                    ensure_may_obtain_credentials(request.user, user)
+                except Denied as error:
+                    form.add_error(None, error.messages)
+                else:
+                    preview = self._preview(request, user, form)
         elif request.method == "POST" and not form_nonce_consumed(request):
             # A reload or a second click re-sends the form: issue nothing, show nothing.
             messages.warning(request, FORM_ALREADY_USED)

@@ -171,3 +171,21 @@ def test_the_tokens_effective_permissions_page_shows_the_intersection(configurat
     assert objects.count("<code>view_project</code>") == 1
     assert objects.count("<code>change_project</code>") == 1
     assert objects.count("<code>view_invoice</code>") == 1
+
+
+@pytest.mark.parametrize("lines", ["", "projects.view_project"])
+def test_the_preview_shows_nothing_to_who_may_not_issue_this_users_tokens(token_configurator,
+                                                                           world, lines):
+    """A token configurator holding less than the programmatic user may not issue its tokens;
+    the Preview must not show her what they would reach (objects' names, counts, and whether
+    an object exists) any more than issuing would."""
+    user, projects, invoices = world
+    browser = browser_for(token_configurator)
+    [nonce] = NONCE.findall(browser.get(f"{TOKENS}issue/{user.pk}/").content.decode())
+    html = browser.post(f"{TOKENS}issue/{user.pk}/", {
+        **issue_form(permissions=lines), "nonce": nonce, "preview": "1"}).content.decode()
+    assert 'id="token-preview"' not in html
+    assert "billing-sync holds permissions you do not hold" in html
+    for project in projects:
+        assert project.name not in html
+    assert not ApiToken.objects.exists()
