@@ -7,6 +7,7 @@ from audit.context import note_permission
 from common.fields import IdRelatedField
 from common.representation import FastRepresentationMixin
 from permissions.engine import permission_name, permitted
+from permissions.registry import object_refs
 from projects import exceptions
 from projects.models import Invoice, Project
 
@@ -31,6 +32,14 @@ class ViewableProjectField(IdRelatedField):
         request = self.context["request"]
         note_permission(request, permission_name(Project, "view"))
         return permitted(Project.objects.all(), request.user, "view", one=True)
+
+    def to_internal_value(self, data):
+        project = super().to_internal_value(data)
+        # A use of view_project on this project alone: the advice must not count it for every
+        # project the token may view (a use named with no object is a list's).
+        note_permission(self.context["request"], permission_name(Project, "view"),
+                        object_refs(project))
+        return project
 
 
 class InvoiceSerializer(FastRepresentationMixin, serializers.ModelSerializer):

@@ -192,6 +192,22 @@ def test_a_grant_on_a_project_is_used_by_reading_an_invoice_of_it(configurator, 
     assert rows[("projects.view_invoice", (atlas,))]["uses"] == 0
 
 
+def test_an_invoice_created_in_a_project_uses_view_project_on_that_project_only(
+        configurator, superuser, billing):
+    """Naming a project in a body checks view_project on that project: a use there, not a use
+    of every view_project grant (which would keep the others off the revocation list)."""
+    permission_grant(actor=superuser, user=billing, permission="projects.add_invoice")
+    created = billing.client.post("/api/v1/invoices/", {
+        "project": billing.boreal.pk, "number": "INV-1", "amount": "1.00", "currency": "EUR",
+        "issued_on": "2026-01-01"}, format="json")
+    assert created.status_code == 201, created.content
+    rows = rows_of(advice(configurator, billing))
+    atlas, boreal = ("projects.project", billing.atlas.pk), ("projects.project", billing.boreal.pk)
+    assert rows[("projects.view_project", (boreal,))]["uses"] == 1
+    assert rows[("projects.view_project", (atlas,))]["uses"] == 0
+    assert rows[("projects.view_project", (atlas,))]["unused"] is True
+
+
 def test_real_token_requests_are_counted(configurator, robot):
     client = bearer(APIClient(), ApiTokenFactory(user=robot).plaintext)
     assert client.get("/api/v1/projects/").status_code == 200
