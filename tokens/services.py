@@ -6,7 +6,7 @@ suspension in `tokens.suspension`, leak reports in `tokens.leaks`.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -55,7 +55,7 @@ class IssuedToken:
     """A token just issued, with its plaintext: the one moment the plaintext exists."""
 
     token: ApiToken
-    plaintext: str
+    plaintext: str = field(repr=False)  # never in a traceback, a log line or a debug page
 
 
 def _check_holder(user) -> None:

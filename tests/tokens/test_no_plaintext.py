@@ -49,3 +49,13 @@ def test_a_token_lifecycle_leaves_its_plaintext_nowhere(token_configurator, prog
         assert crypto.parse(secret).secret not in stored
         assert crypto.parse(secret).secret not in logged
     assert "Unauthorized: /api/v1/me/" in logged  # the log was captured indeed
+
+
+def test_an_issued_token_keeps_its_plaintext_out_of_its_repr(programmatic_user):
+    """A traceback or a debug page prints local variables with repr(): the one object holding
+    a plaintext must not show it."""
+    from tokens import services
+
+    issued = services.token_issue(actor=None, user=programmatic_user, name="repr")
+    assert issued.plaintext.startswith("pgu_")
+    assert issued.plaintext not in repr(issued) and issued.plaintext not in str(issued)
