@@ -5,8 +5,9 @@ the API and the commands call these and nothing else. Reuse detection is in `tok
 suspension in `tokens.suspension`, leak reports in `tokens.leaks`.
 """
 
+import dataclasses
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -55,7 +56,7 @@ class IssuedToken:
     """A token just issued, with its plaintext: the one moment the plaintext exists."""
 
     token: ApiToken
-    plaintext: str = field(repr=False)  # never in a traceback, a log line or a debug page
+    plaintext: str = dataclasses.field(repr=False)  # never in a traceback or a debug page
 
 
 def _check_holder(user) -> None:
