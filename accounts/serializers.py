@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -22,7 +23,7 @@ PERSON_FORBIDDEN_FIELDS = ("category", "is_staff", "is_superuser", "is_active",
                            "user_permissions", "last_login", "date_joined", "description",
                            "contact_email")
 BAD_PERMISSION_NAME = 'Not a permission name: {name} (use "app_label.codename").'
-UNKNOWN_PERMISSION = "Unknown permission: {name}."
+UNKNOWN_PERMISSION = _("Unknown permission: {name}.")
 ROLE_NAME_FIXED = "A role's name is set at creation and cannot change."
 ROLE_NAME_TAKEN = "A role with that name already exists."
 PERMISSION_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")

@@ -28,7 +28,7 @@ class ProductError(Exception):
 
     def one_line(self) -> str:
         """The error in one line, as a command prints it."""
-        return self.message
+        return str(self.message)
 
 
 class Invalid(ProductError):
@@ -38,7 +38,7 @@ class Invalid(ProductError):
                  code: str | None = None):
         self.fields = {name: list(messages) for name, messages in (fields or {}).items()}
         if message is None and self.fields:
-            message = " ".join(m for messages in self.fields.values() for m in messages)
+            message = " ".join(str(m) for messages in self.fields.values() for m in messages)
         super().__init__(message, code=code)
 
     @classmethod
@@ -48,7 +48,8 @@ class Invalid(ProductError):
     def one_line(self) -> str:
         if not self.fields:
             return self.message
-        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.fields.items())
+        return "; ".join(f"{name}: {' '.join(map(str, messages))}"
+                         for name, messages in self.fields.items())
 
     @property
     def messages(self) -> list[str]:

@@ -200,7 +200,29 @@ def test_a_product_error_keeps_its_code(superuser, programmatic_user):
     english = client.post(f"/api/v1/tokens/{token.pk}/resume/", {}, format="json")
     czech = client.post(f"/api/v1/tokens/{token.pk}/resume/", {}, format="json", **CS)
     assert english.status_code == czech.status_code == 409
+    english, czech = api_error(english), api_error(czech)
+    assert english["code"] == czech["code"]
+    # The service's own message follows the language; the code does not.
+    assert english["detail"] == "This token is not suspended."
+    assert czech["detail"] == "Tento token není pozastaven."
+
+
+@pytest.mark.django_db
+def test_a_refusal_of_the_no_escalation_rule_is_czech_in_the_api(programmatic_user):
+    """The rule's refusals come from the services: a Czech configurator reads them in Czech."""
+    from tests.accounts.factories import PersonFactory, group
+
+    carla = PersonFactory(username="carla", is_staff=True)
+    carla.groups.add(group("User configurators"))
+    client = client_for(carla)
+    url = f"/api/v1/programmatic-users/{programmatic_user.pk}/permissions/"
+    body = {"permission": "projects.view_project"}
+    english = client.post(url, body, format="json")
+    czech = client.post(url, body, format="json", **CS)
+    assert english.status_code == czech.status_code == 403
     assert api_error(english)["code"] == api_error(czech)["code"]
+    assert "You can only grant or revoke permissions you hold yourself" in str(english.json())
+    assert "Přidělit nebo odebrat můžete jen oprávnění, která sami máte" in str(czech.json())
 
 
 # --- the catalogue -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ calls it too), so a bad list is refused with the same message wherever it comes 
 """
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import Invalid, ProductError
 from permissions import engine
@@ -23,7 +24,7 @@ BAD_GRANT = ('Grant {index}: use {{"permission": "app_label.codename"}}, optiona
              '"object": {{"type": "app_label.model", "id": N}}.')
 TOO_MANY_GRANTS = f"A token carries at most {MAX_GRANTS} grants."
 NAMED = "{grant}: {message}"
-NOT_HELD = "{username} does not hold this, so its token cannot carry it."
+NOT_HELD = _("{username} does not hold this, so its token cannot carry it.")
 
 
 def describe(grant: dict) -> str:

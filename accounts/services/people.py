@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services.changes import (
@@ -25,11 +26,11 @@ from accounts.services.changes import (
 from audit.services import record
 from common.errors import Conflict, Invalid, full_clean
 
-PASSWORD_CHANGED = "changed"
+PASSWORD_CHANGED = "changed"  # audit details: never translated
 PASSWORD_DISABLED = "disabled"
-NOT_A_PERSON = "This is not a person's account."
-OWN_DEACTIVATION = "You cannot deactivate your own account."
-ALREADY_INACTIVE = "This account is already inactive."
+NOT_A_PERSON = _("This is not a person's account.")
+OWN_DEACTIVATION = _("You cannot deactivate your own account.")
+ALREADY_INACTIVE = _("This account is already inactive.")
 
 
 def _person(pk) -> User:

@@ -184,7 +184,7 @@ def test_staff_without_a_configurator_role_cannot_grant_on_the_object_permission
     url = f"/admin/projects/project/{project.pk}/permissions/user-manage/{robot.pk}/"
     response = browser_for(staff).post(url, {"permissions": ["view_project"]})
     assert response.status_code == 200
-    assert exceptions.NOT_A_CONFIGURATOR in response.content.decode()
+    assert str(exceptions.NOT_A_CONFIGURATOR) in response.content.decode()
     assert get_perms(robot, project) == []
     assert not AuditEvent.objects.exists()
     api = client_for(staff).post(f"/api/v1/programmatic-users/{robot.pk}/permissions/", {

@@ -172,7 +172,7 @@ def events_since(seen: set) -> list[AuditEvent]:
 
 def shows(response, message: str) -> bool:
     """The message is in the page (HTML-escaped) or in the JSON body."""
-    text = response.content.decode()
+    text, message = response.content.decode(), str(message)  # a lazy translation, maybe
     return escape(message) in text or message in text
 
 
