@@ -24,6 +24,15 @@ def token_configurator(db):
 
 
 @pytest.fixture
+def alice(db):
+    """The demo's configurator: a staff person in both "User configurators" and "Token
+    configurators", not a superuser."""
+    user = PersonFactory(username="alice", is_staff=True)
+    user.groups.add(group("User configurators"), group("Token configurators"))
+    return user
+
+
+@pytest.fixture
 def auditor(db):
     user = PersonFactory(username="auditor", is_staff=True)
     user.groups.add(group("Auditors"))

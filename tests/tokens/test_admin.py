@@ -20,14 +20,6 @@ TOKENS = "/admin/tokens/apitoken/"
 PLAINTEXT = re.compile(r'value="(pgu_[0-9A-Za-z]+)"')
 
 
-@pytest.fixture
-def alice(db):
-    """A configurator who manages both users and tokens (the demo's alice)."""
-    user = PersonFactory(username="alice", is_staff=True)
-    user.groups.add(group("User configurators"), group("Token configurators"))
-    return user
-
-
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
 

@@ -26,14 +26,6 @@ BOX = 'name="issue_token"'
 
 
 @pytest.fixture
-def alice(db):
-    """User and Token configurator."""
-    user = PersonFactory(username="alice", is_staff=True)
-    user.groups.add(group("User configurators"), group("Token configurators"))
-    return user
-
-
-@pytest.fixture
 def ulla(db):
     """User configurator only: may add programmatic users, may not issue tokens."""
     user = PersonFactory(username="ulla", is_staff=True)

@@ -9,7 +9,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from tests.accounts.factories import PersonFactory, group
 from tests.conftest import api_error, browser_for, client_for
 from tests.tokens.factories import bearer
 from tokens.exceptions import NOT_SUSPENDABLE, NOT_SUSPENDED, SUSPENDED_NOT_ROTATABLE
@@ -211,13 +210,6 @@ def test_the_suspension_costs_the_request_path_no_query(token):
 
 
 # The admin ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def alice(db):
-    user = PersonFactory(username="alice", is_staff=True)
-    user.groups.add(group("User configurators"), group("Token configurators"))
-    return user
-
 
 def buttons(browser, token) -> set[str]:
     page = browser.get(f"{ADMIN}{token.pk}/change/").content.decode()

@@ -30,14 +30,6 @@ WRITE_CONTROLS = ('name="_save"', 'name="_continue"', 'name="_addanother"', 'id=
 
 
 @pytest.fixture
-def alice(db):
-    """The demo's configurator: users and tokens."""
-    user = PersonFactory(username="alice", is_staff=True)
-    user.groups.add(group("User configurators"), group("Token configurators"))
-    return user
-
-
-@pytest.fixture
 def audrey(db):
     """The demo's auditor: audit.view_auditevent and tokens.view_apitoken."""
     user = PersonFactory(username="audrey", is_staff=True)
