@@ -20,8 +20,7 @@ pytestmark = pytest.mark.django_db
 
 ADD = "/admin/accounts/programmaticuser/add/"
 PLAINTEXT = re.compile(r'value="(pgu_[0-9A-Za-z]+)"')
-TOKENS_INLINE = {"api_tokens-TOTAL_FORMS": "0", "api_tokens-INITIAL_FORMS": "0"}
-NEW = {"username": "erp-sync", "contact_email": "owner@example.com", **TOKENS_INLINE}
+NEW = {"username": "erp-sync", "contact_email": "owner@example.com"}
 BOX = 'name="issue_token"'
 
 

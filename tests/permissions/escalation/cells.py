@@ -86,15 +86,11 @@ def person_form(user, **overrides) -> dict:
     return {key: value for key, value in data.items() if value not in ("", [])}
 
 
-# The programmatic user's page lists its tokens inline (read-only): the management form.
-TOKENS_INLINE = {"api_tokens-TOTAL_FORMS": "0", "api_tokens-INITIAL_FORMS": "0"}
-
-
 def robot_form(user, **overrides) -> dict:
     """What the programmatic user's change form posts when nothing but `overrides` changes."""
     data = {"description": user.description, "contact_email": user.contact_email,
             "is_active": "on" if user.is_active else "",
-            "groups": [g.pk for g in user.groups.all()], **TOKENS_INLINE}
+            "groups": [g.pk for g in user.groups.all()]}
     data.update(overrides)
     return {key: value for key, value in data.items() if value not in ("", [])}
 

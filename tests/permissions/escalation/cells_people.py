@@ -11,7 +11,6 @@ from tests.permissions.escalation.cells import (
     NO_SUCH_ACTION,
     OBJ_GROUP,
     SELF,
-    TOKENS_INLINE,
     Cell,
     NotApplicable,
     browser,
@@ -49,7 +48,7 @@ def _add_robot_in(group: str) -> Cell:
     return Cell(
         act=lambda w, a: browser(a).post("/admin/accounts/programmaticuser/add/", {
             "username": "new-robot", "contact_email": "owner@example.com",
-            "groups": groups_pk(w, group), **TOKENS_INLINE}),
+            "groups": groups_pk(w, group)}),
         ok=302,
         stored=lambda w, a: new_user_keys("new-robot", group),
         events=lambda w, a: [
