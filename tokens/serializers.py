@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from audit.stats import STATUS_CLASSES
 from common.errors import Invalid
-from common.fields import BoundedListField
+from common.fields import BoundedListField, StringField
 from permissions.serializers import ObjectRefSerializer
 from tokens import services
 from tokens.conf import DEFAULT_GRACE_HOURS, MAX_ALLOWED_NETWORKS, MAX_GRACE_HOURS
@@ -119,15 +119,6 @@ class TokenRevokeSerializer(StrictFieldsMixin, serializers.Serializer):
 class TokenRotateSerializer(StrictFieldsMixin, serializers.Serializer):
     grace_hours = serializers.IntegerField(min_value=0, max_value=MAX_GRACE_HOURS,
                                            required=False, default=DEFAULT_GRACE_HOURS)
-
-
-class StringField(serializers.CharField):
-    """A JSON string only: a number or a boolean is not coerced into one."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class LeakReportSerializer(serializers.Serializer):
