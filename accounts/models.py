@@ -1,7 +1,7 @@
 """The user model: personal users log into the UI, programmatic users only call the API."""
 
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +79,21 @@ class User(AbstractUser):
         self._check_invariants()
         if self.is_programmatic and not self.contact_email:
             raise ValidationError({"contact_email": exceptions.PROGRAMMATIC_NEEDS_CONTACT})
+
+    def validate_constraints(self, exclude=None):
+        """The case-insensitive unique username is a constraint on an expression, which Django
+        reports as a non-field error: report it on `username`, as every form and API does."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.message_dict
+            taken = str(exceptions.USERNAME_TAKEN)
+            if taken in errors.get(NON_FIELD_ERRORS, []):
+                errors[NON_FIELD_ERRORS].remove(taken)
+                if not errors[NON_FIELD_ERRORS]:
+                    del errors[NON_FIELD_ERRORS]
+                errors.setdefault("username", []).append(taken)
+            raise ValidationError(errors) from None
 
     def _check_invariants(self) -> None:
         if self._stored_category is not None and self.category != self._stored_category:

@@ -6,6 +6,7 @@ machine-readable `code`, and a message; `Invalid` also carries field errors.
 """
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,3 +96,15 @@ def invalid_from(error: ValidationError) -> Invalid:
     if hasattr(error, "error_dict"):
         return Invalid(fields=error.message_dict)
     return Invalid(fields={"non_field_errors": error.messages})
+
+
+def save_new(instance) -> None:
+    """INSERT a row `full_clean` has validated. A request that raced it in between (the same
+    username, say) makes the INSERT fail: answer with the error the validation gives now, as
+    for a duplicate that was there first, instead of a bare IntegrityError."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        full_clean(instance)
+        raise

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from accounts.services.changes import Event, guard, permission_name
 from audit.services import record
-from common.errors import full_clean
+from common.errors import full_clean, save_new
 
 
 def _diff(group: Group, permissions: Iterable[Permission]) -> tuple[set, set]:
@@ -49,7 +49,7 @@ def group_create(*, actor, name: str, permissions: Iterable[Permission] = (),
     guard().ensure_may_change_group(actor, group,
                                     grants=[permission_name(p) for p in permissions])
     full_clean(group)
-    group.save()
+    save_new(group)
     added = set(permissions)
     group.permissions.add(*added)
     _record(actor=actor, group=group, added=added, removed=(), request=request)

@@ -24,7 +24,7 @@ from accounts.services.changes import (
     record_relations,
 )
 from audit.services import record
-from common.errors import Conflict, Invalid, full_clean
+from common.errors import Conflict, Invalid, full_clean, save_new
 
 PASSWORD_CHANGED = "changed"  # audit details: never translated
 PASSWORD_DISABLED = "disabled"
@@ -64,7 +64,7 @@ def person_create(*, actor, username: str, password: str | None, email: str = ""
     else:
         user.set_unusable_password()
     full_clean(user)
-    user.save()
+    save_new(user)
     apply_relations(user, change)
     record(Event.USER_CREATED, actor=actor, target=user, request=request,
            details={"category": user.category,

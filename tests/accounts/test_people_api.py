@@ -233,3 +233,25 @@ def test_who_may_deactivate(staff, person):
     assert _deactivate(None, target).status_code == 401
     target.refresh_from_db()
     assert target.is_active
+
+
+def test_a_username_taken_by_a_racing_request_is_the_400_of_a_taken_one(configurator,
+                                                                       monkeypatch):
+    """Another request creates the same username after this one was validated and before its
+    INSERT: the answer is the 400 a taken username gets, not a 500, and nothing is recorded."""
+    from accounts.services import people
+
+    validated = people.full_clean
+
+    def raced(instance, **kwargs):
+        validated(instance, **kwargs)
+        PersonFactory(username=NEW["username"].upper())  # committed by the other request
+
+    monkeypatch.setattr(people, "full_clean", raced)
+    response = client_for(configurator).post(PEOPLE, NEW)
+    assert response.status_code == 400
+    assert api_error(response) == {"username": ["A user with that username already exists."]}
+    # This request stored nothing (here the racing row shares the request's transaction, so it
+    # is rolled back with it; another request's row would have been committed on its own).
+    assert not User.objects.filter(username=NEW["username"]).exists()
+    assert _events() == []
