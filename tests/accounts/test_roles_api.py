@@ -272,3 +272,25 @@ def test_bad_role_ids_are_refused_without_a_500(superuser, address, status):
     response = client_for(superuser).patch(f"{ROLES}{address}", {"permissions": []})
     assert response.status_code == status
     assert api_error(response)
+
+
+def test_a_role_name_taken_by_a_racing_request_is_the_400_of_a_taken_one(role_admin,
+                                                                         monkeypatch):
+    """Another request creates the same role after this one was validated and before its
+    INSERT: the 400 a taken name gets, not a 500."""
+    from accounts.services import groups
+
+    validated = groups.full_clean
+
+    def raced(instance, **kwargs):
+        validated(instance, **kwargs)
+        Group.objects.create(name="Readers")  # committed by the other request
+
+    monkeypatch.setattr(groups, "full_clean", raced)
+    response = client_for(role_admin).post(ROLES, {"name": "Readers", "permissions": []},
+                                           format="json")
+    assert response.status_code == 400
+    # The model's own unique message (the serializer's check, which ran before the race, words
+    # it "A role with that name already exists.").
+    assert api_error(response) == {"name": ["Group with this Name already exists."]}
+    assert not AuditEvent.objects.filter(event__startswith="permission.").exists()
